@@ -1,0 +1,80 @@
+"""Forms only parse input; rules live in accounts.services and firms.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Language, Role
+from agencies.models import Agency
+from core.forms import KrdsForm
+from firms.models import Association, Firm, Sector, SeoulDistrict, SizeClass
+
+
+class SignInForm(KrdsForm):
+    email = forms.CharField(label=_("이메일"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(
+        label=_("비밀번호"),
+        max_length=256,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class SignUpForm(KrdsForm):
+    name = forms.CharField(label=_("이름"), max_length=60)
+    email = forms.CharField(label=_("이메일"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(
+        label=_("비밀번호"),
+        max_length=256,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("10자 이상, 흔한 비밀번호나 숫자만으로 된 비밀번호는 쓸 수 없습니다."),
+    )
+    firm_name = forms.CharField(label=_("기업명"), max_length=200)
+    business_registration_number = forms.CharField(
+        label=_("사업자등록번호"),
+        max_length=40,
+        help_text=_("예: 123-45-67890"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    sectors = forms.ModelMultipleChoiceField(
+        label=_("산업 분야"), queryset=Sector.objects.all(), to_field_name="code", widget=forms.CheckboxSelectMultiple
+    )
+    size_class = forms.ChoiceField(label=_("기업 규모"), choices=SizeClass.choices)
+    founded_on = forms.DateField(
+        label=_("설립일"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("예비창업이면 비워 두세요."),
+    )
+    district = forms.ChoiceField(label=_("소재 자치구"), choices=[("", "—"), *SeoulDistrict.choices], required=False)
+    preferred_language = forms.ChoiceField(label=_("사용 언어"), choices=Language.choices, initial=Language.KOREAN)
+
+
+class InvitationForm(KrdsForm):
+    email = forms.CharField(label=_("초대할 이메일"), max_length=254, widget=forms.EmailInput())
+    role = forms.ChoiceField(label=_("역할"), choices=Role.choices)
+    firm = forms.ModelChoiceField(label=_("기업"), queryset=Firm.objects.none(), required=False)
+    association = forms.ModelChoiceField(label=_("협회"), queryset=Association.objects.none(), required=False)
+    agency = forms.ModelChoiceField(label=_("소관기관"), queryset=Agency.objects.none(), required=False)
+
+    def __init__(self, *args: Any, firms: Any, associations: Any, agencies: Any, roles: list[str], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        role_field: forms.ChoiceField = self.fields["role"]  # type: ignore[assignment]
+        role_field.choices = [(value, label) for value, label in Role.choices if value in roles]
+        self.fields["firm"].queryset = firms  # type: ignore[attr-defined]
+        self.fields["association"].queryset = associations  # type: ignore[attr-defined]
+        self.fields["agency"].queryset = agencies  # type: ignore[attr-defined]
+
+
+class AcceptInvitationForm(KrdsForm):
+    name = forms.CharField(label=_("이름"), max_length=60)
+    password = forms.CharField(
+        label=_("비밀번호"),
+        max_length=256,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )

@@ -1,0 +1,79 @@
+"""Project-wide fixtures: reference data and one persona per role."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import Role
+from accounts.tests.factories import MembershipFactory, UserFactory
+from agencies.tests.factories import AgencyFactory
+from firms.reference_data import load_sectors
+from firms.tests.factories import AssociationFactory, FirmFactory
+
+
+@pytest.fixture
+def sectors(db):
+    load_sectors()
+
+
+@pytest.fixture
+def firm(sectors):
+    return FirmFactory()
+
+
+@pytest.fixture
+def other_firm(sectors):
+    return FirmFactory()
+
+
+@pytest.fixture
+def association(db):
+    return AssociationFactory()
+
+
+@pytest.fixture
+def agency(db):
+    return AgencyFactory()
+
+
+@pytest.fixture
+def other_agency(db):
+    return AgencyFactory()
+
+
+@pytest.fixture
+def firm_member(firm):
+    return MembershipFactory(role=Role.FIRM_MEMBER, firm=firm).user
+
+
+@pytest.fixture
+def other_firm_member(other_firm):
+    return MembershipFactory(role=Role.FIRM_MEMBER, firm=other_firm).user
+
+
+@pytest.fixture
+def association_staff(association):
+    return MembershipFactory(role=Role.ASSOCIATION_STAFF, association=association).user
+
+
+@pytest.fixture
+def city_official(db):
+    return MembershipFactory(role=Role.CITY_OFFICIAL).user
+
+
+@pytest.fixture
+def agency_official(agency):
+    return MembershipFactory(role=Role.AGENCY_OFFICIAL, agency=agency).user
+
+
+@pytest.fixture
+def admin_user(db):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    MembershipFactory(user=user, role=Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    """Signed in, but member of nothing."""
+    return UserFactory()

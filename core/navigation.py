@@ -1,0 +1,41 @@
+"""The main menu: which sections each role sees.
+
+Items whose page does not exist yet (its app has not defined the URL) are simply left out, so
+an app adds its section to the menu by naming its URL here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+EVERYONE = "everyone"
+SIGNED_IN = "signed_in"
+OFFICIALS = "officials"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+    audience: str | frozenset[str] = EVERYONE
+
+
+MAIN_MENU: tuple[NavItem, ...] = (
+    NavItem("barriers:list", _("규제 애로"), SIGNED_IN),
+    NavItem("barriers:register", _("공개 처리 현황")),
+    NavItem("regulations:search", _("법령·샌드박스")),
+    NavItem("programs:list", _("지원사업·실증")),
+    NavItem("insights:dashboard", _("성과 지표")),
+    NavItem("agencies:list", _("소관기관")),
+    NavItem(
+        "accounts:invite",
+        _("초대"),
+        frozenset({Role.CITY_OFFICIAL, Role.ADMIN, Role.FIRM_MEMBER, Role.ASSOCIATION_STAFF}),
+    ),
+    NavItem("admin:index", _("관리"), frozenset({Role.ADMIN})),
+)
