@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from accounts.api import router as accounts_router
@@ -56,6 +56,16 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     body = {"code": "validation_failed", "message": _("입력값이 올바르지 않습니다."), "errors": exc.errors}
     return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja raises HttpError(400) for a body it cannot parse (not JSON, nested too deep).
+    if exc.status_code == 400:
+        body = {"code": "malformed_body", "message": _("요청 본문을 해석할 수 없습니다. 올바른 JSON인지 확인하세요.")}
+    else:
+        body = {"code": f"http_{exc.status_code}", "message": str(exc)}
+    return api.create_response(request, body, status=exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)
