@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Role
 from accounts.tests.factories import MembershipFactory, UserFactory
 from agencies.tests.factories import AgencyFactory
 from firms.reference_data import load_sectors
 from firms.tests.factories import AssociationFactory, FirmFactory
+
+# CI machines have 2 cores shared with a database server: time-based flakiness is not a finding.
+hypothesis_settings.register_profile("haechi", deadline=None, max_examples=100)
+hypothesis_settings.load_profile("haechi")
 
 
 @pytest.fixture

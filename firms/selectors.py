@@ -18,6 +18,14 @@ def sectors_with_firm_counts() -> QuerySet[Sector]:
     return Sector.objects.annotate(firm_count=Count("firms", distinct=True)).order_by("ordering")
 
 
+def sectors_for_ksic(code: str) -> list[Sector]:
+    """Sectors whose KSIC prefixes cover a firm's industry code (a hint; AI cuts across sectors)."""
+    code = (code or "").strip()
+    if not code:
+        return []
+    return [s for s in Sector.objects.all() if any(code.startswith(p) for p in s.ksic_prefixes)]
+
+
 def active_clusters() -> QuerySet[Cluster]:
     return Cluster.objects.filter(is_active=True).prefetch_related("sectors").order_by("name")
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.permissions import require
 from core.errors import Conflict, ValidationFailed
 from core.text import is_blank, normalize_identifier
 from firms.brn import InvalidBRN, normalize_brn
-from firms.models import Association, AssociationMembership, Cluster, Firm, Sector, SizeClass
+from firms.models import Association, AssociationMembership, Cluster, Firm, KsicCode, Sector, SizeClass
 
 
 def clean_firm_name(raw: str) -> str:
@@ -79,3 +81,37 @@ def join_association(*, firm: Firm, association: Association, joined_on: dt.date
     AssociationMembership.objects.get_or_create(
         firm=firm, association=association, defaults={"joined_on": joined_on or timezone.localdate()}
     )
+
+
+@transaction.atomic
+def update_firm_profile(
+    *,
+    firm: Firm,
+    actor: Any,
+    name: str,
+    sector_codes: Iterable[str],
+    size_class: str,
+    founded_on: dt.date | None,
+    district: str,
+    cluster: Cluster | None,
+    ksic: KsicCode | None,
+) -> Firm:
+    """A member edits the firm's profile; the 사업자등록번호 never changes here (it is the identity)."""
+    require(actor, "firm.edit", firm)
+    firm = Firm.objects.select_for_update().get(pk=firm.pk)
+    if size_class not in SizeClass.values:
+        raise ValidationFailed(_("기업 규모를 선택하세요."), field="size_class")
+    codes = sorted(set(sector_codes))
+    sectors = list(Sector.objects.filter(code__in=codes))
+    if not sectors or len(sectors) != len(codes):
+        raise ValidationFailed(_("산업 분야를 하나 이상 올바르게 선택하세요."), field="sectors")
+    firm.name = clean_firm_name(name)
+    firm.size_class = size_class
+    firm.founded_on = founded_on
+    firm.district = district
+    firm.cluster = cluster
+    firm.ksic = ksic
+    firm.full_clean(exclude=["sectors", "business_registration_number"])
+    firm.save()
+    firm.sectors.set(sectors)
+    return firm

@@ -39,3 +39,11 @@ def test_register_firm_refuses_unknown_sector(sectors):
     with pytest.raises(ValidationFailed):
         register_firm(name="A", business_registration_number="116-82-00276", sector_codes=["space-mining"])
     assert not Firm.objects.exists()
+
+
+def test_ksic_code_suggests_sectors(sectors):
+    from firms.selectors import sectors_for_ksic
+
+    assert [s.code for s in sectors_for_ksic("29280")] == ["robots"]
+    assert [s.code for s in sectors_for_ksic("58222")] == ["ai"]
+    assert sectors_for_ksic("") == []
