@@ -75,3 +75,8 @@ def test_openapi_schema_is_served(client, db):
     response = client.get("/api/openapi.json")
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Haechi API"
+
+
+def test_pages_send_a_strict_content_security_policy(client, db):
+    policy = client.get("/healthz")["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
