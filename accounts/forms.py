@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Language, Role
 from agencies.models import Agency
 from core.forms import KrdsForm
-from firms.models import Association, Firm, Sector, SeoulDistrict, SizeClass
+from firms.forms import FirmFieldsForm
+from firms.models import Association, Firm
 
 
 class SignInForm(KrdsForm):
@@ -23,7 +24,7 @@ class SignInForm(KrdsForm):
     )
 
 
-class SignUpForm(KrdsForm):
+class SignUpForm(FirmFieldsForm):
     name = forms.CharField(label=_("이름"), max_length=60)
     email = forms.CharField(label=_("이메일"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
@@ -40,17 +41,6 @@ class SignUpForm(KrdsForm):
         help_text=_("예: 123-45-67890"),
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
-    sectors = forms.ModelMultipleChoiceField(
-        label=_("산업 분야"), queryset=Sector.objects.all(), to_field_name="code", widget=forms.CheckboxSelectMultiple
-    )
-    size_class = forms.ChoiceField(label=_("기업 규모"), choices=SizeClass.choices)
-    founded_on = forms.DateField(
-        label=_("설립일"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("예비창업이면 비워 두세요."),
-    )
-    district = forms.ChoiceField(label=_("소재 자치구"), choices=[("", "—"), *SeoulDistrict.choices], required=False)
     preferred_language = forms.ChoiceField(label=_("사용 언어"), choices=Language.choices, initial=Language.KOREAN)
 
 

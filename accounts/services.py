@@ -22,7 +22,7 @@ from accounts.permissions import can
 from accounts.roles import forget_roles, roles_of
 from agencies.models import Agency
 from core.errors import Conflict, NotPermitted, ValidationFailed
-from core.text import is_blank, normalize_identifier
+from core.text import clean_name, normalize_identifier
 from firms.models import Association, Firm
 from firms.services import register_firm
 
@@ -37,12 +37,13 @@ def clean_email(raw: str) -> str:
 
 
 def clean_person_name(raw: str) -> str:
-    if is_blank(raw or ""):
-        raise ValidationFailed(_("이름을 입력하세요."), field="name")
-    name = normalize_identifier(raw)
-    if len(name) > 60:
-        raise ValidationFailed(_("이름은 60자 이내로 입력하세요."), field="name")
-    return name
+    return clean_name(
+        raw,
+        field="name",
+        max_length=60,
+        blank_message=_("이름을 입력하세요."),
+        too_long_message=_("이름은 60자 이내로 입력하세요."),
+    )
 
 
 def _check_password(password: str, user: User) -> None:

@@ -20,6 +20,7 @@ from accounts.roles import roles_of
 from accounts.throttle import client_ip, record_sign_in_attempt, seconds_until_allowed
 from agencies.models import Agency
 from core.errors import DomainError
+from core.forms import add_domain_error
 from firms.models import Association, Firm
 
 
@@ -83,18 +84,13 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                     preferred_language=data["preferred_language"],
                 )
             except DomainError as exc:
-                _attach_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 login(request, user, backend="accounts.backends.EmailBackend")
                 messages.success(request, _("가입을 환영합니다. 이제 규제 애로를 등록할 수 있습니다."))
                 return redirect("core:home")
         status = 400
     return render(request, "accounts/sign_up.html", {"form": form}, status=status)
-
-
-def _attach_error(form: SignInForm | SignUpForm | InvitationForm | AcceptInvitationForm, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc.message))
 
 
 def _invitable_roles(request: HttpRequest) -> list[str]:
@@ -143,7 +139,7 @@ def invite(request: HttpRequest) -> HttpResponse:
                     accept_url_base=request.build_absolute_uri("/")[:-1],
                 )
             except DomainError as exc:
-                _attach_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("%(email)s 주소로 초대 메일을 보냈습니다.") % {"email": invitation.email})
                 return redirect("accounts:invite")
@@ -163,7 +159,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 user = services.accept_invitation(token=token, **form.cleaned_data)
             except DomainError as exc:
-                _attach_error(form, exc)
+                add_domain_error(form, exc)
             else:
                 login(request, user, backend="accounts.backends.EmailBackend")
                 messages.success(request, _("초대를 수락했습니다."))

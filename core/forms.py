@@ -7,6 +7,12 @@ from typing import Any
 from django import forms
 
 
+def add_domain_error(form: forms.Form, exc: Any) -> None:
+    """Show a service's ``DomainError`` next to the field it names, or above the form."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, str(exc.message))
+
+
 class KrdsForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -45,6 +45,21 @@ def normalize_identifier(value: str) -> str:
     return _SPACES_RE.sub(" ", value).strip()
 
 
+def clean_name(raw: str, *, field: str, max_length: int, blank_message: str, too_long_message: str) -> str:
+    """A person's or organisation's name in canonical form, refused when blank or too long.
+
+    "Blank" includes names made only of zero-width characters or Hangul fillers.
+    """
+    from core.errors import ValidationFailed  # errors has no dependencies; imported here to keep text pure
+
+    if is_blank(raw or ""):
+        raise ValidationFailed(blank_message, field=field)
+    name = normalize_identifier(raw)
+    if len(name) > max_length:
+        raise ValidationFailed(too_long_message, field=field)
+    return name
+
+
 def is_blank(value: str) -> bool:
     """True when nothing visible remains after normalisation."""
     return normalize_identifier(value) == ""

@@ -9,8 +9,9 @@ from core.forms import KrdsForm
 from firms.models import Cluster, KsicCode, Sector, SeoulDistrict, SizeClass
 
 
-class FirmProfileForm(KrdsForm):
-    name = forms.CharField(label=_("기업명"), max_length=200)
+class FirmFieldsForm(KrdsForm):
+    """The firm facts asked at sign-up and on the profile page."""
+
     sectors = forms.ModelMultipleChoiceField(
         label=_("산업 분야"), queryset=Sector.objects.all(), to_field_name="code", widget=forms.CheckboxSelectMultiple
     )
@@ -22,6 +23,12 @@ class FirmProfileForm(KrdsForm):
         help_text=_("예비창업이면 비워 두세요."),
     )
     district = forms.ChoiceField(label=_("소재 자치구"), choices=[("", "—"), *SeoulDistrict.choices], required=False)
+
+
+class FirmProfileForm(FirmFieldsForm):
+    field_order = ["name", "sectors", "size_class", "founded_on", "district", "cluster", "ksic"]
+
+    name = forms.CharField(label=_("기업명"), max_length=200)
     cluster = forms.ModelChoiceField(
         label=_("클러스터"), queryset=Cluster.objects.filter(is_active=True), required=False
     )

@@ -12,19 +12,33 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import require
 from core.errors import Conflict, ValidationFailed
-from core.text import is_blank, normalize_identifier
+from core.text import clean_name
 from firms.brn import InvalidBRN, normalize_brn
 from firms.models import Association, AssociationMembership, Cluster, Firm, KsicCode, Sector, SizeClass
 
 
 def clean_firm_name(raw: str) -> str:
     """A firm name in one canonical form; refuses names that are blank once invisibles are gone."""
-    if is_blank(raw or ""):
-        raise ValidationFailed(_("기업명을 입력하세요."), field="name")
-    name = normalize_identifier(raw)
-    if len(name) > 120:
-        raise ValidationFailed(_("기업명은 120자 이내로 입력하세요."), field="name")
-    return name
+    return clean_name(
+        raw,
+        field="name",
+        max_length=120,
+        blank_message=_("기업명을 입력하세요."),
+        too_long_message=_("기업명은 120자 이내로 입력하세요."),
+    )
+
+
+def _sectors(codes: Iterable[str]) -> list[Sector]:
+    wanted = sorted(set(codes))
+    sectors = list(Sector.objects.filter(code__in=wanted))
+    if not sectors or len(sectors) != len(wanted):
+        raise ValidationFailed(_("산업 분야를 하나 이상 올바르게 선택하세요."), field="sectors")
+    return sectors
+
+
+def _check_size_class(size_class: str) -> None:
+    if size_class not in SizeClass.values:
+        raise ValidationFailed(_("기업 규모를 선택하세요."), field="size_class")
 
 
 def clean_brn(raw: str) -> str:
@@ -48,12 +62,8 @@ def register_firm(
     """Register a firm under its 사업자등록번호; one firm per number."""
     clean_name = clean_firm_name(name)
     brn = clean_brn(business_registration_number)
-    if size_class not in SizeClass.values:
-        raise ValidationFailed(_("기업 규모를 선택하세요."), field="size_class")
-    codes = sorted(set(sector_codes))
-    sectors = list(Sector.objects.filter(code__in=codes))
-    if not sectors or len(sectors) != len(codes):
-        raise ValidationFailed(_("산업 분야를 하나 이상 올바르게 선택하세요."), field="sectors")
+    _check_size_class(size_class)
+    sectors = _sectors(sector_codes)
     # The row lock on the unique index decides races; this check gives the friendly message.
     if Firm.objects.filter(business_registration_number=brn).exists():
         raise Conflict(
@@ -99,12 +109,8 @@ def update_firm_profile(
     """A member edits the firm's profile; the 사업자등록번호 never changes here (it is the identity)."""
     require(actor, "firm.edit", firm)
     firm = Firm.objects.select_for_update().get(pk=firm.pk)
-    if size_class not in SizeClass.values:
-        raise ValidationFailed(_("기업 규모를 선택하세요."), field="size_class")
-    codes = sorted(set(sector_codes))
-    sectors = list(Sector.objects.filter(code__in=codes))
-    if not sectors or len(sectors) != len(codes):
-        raise ValidationFailed(_("산업 분야를 하나 이상 올바르게 선택하세요."), field="sectors")
+    _check_size_class(size_class)
+    sectors = _sectors(sector_codes)
     firm.name = clean_firm_name(name)
     firm.size_class = size_class
     firm.founded_on = founded_on

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import can
 from core.errors import DomainError
+from core.forms import add_domain_error
 from firms import selectors, services
 from firms.forms import FirmProfileForm
 from firms.models import Association, Firm
@@ -62,7 +63,7 @@ def firm_edit(request: HttpRequest, firm_id: int) -> HttpResponse:
                     ksic=data["ksic"],
                 )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("기업 정보를 저장했습니다."))
                 return redirect("firms:detail", firm_id=firm.pk)
