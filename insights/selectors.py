@@ -1,0 +1,698 @@
+"""Reads behind the dashboards and open data. Everything here returns fair, aggregated figures.
+
+Two audiences:
+
+- ``PUBLIC``: counts of firms below ``MIN_PUBLIC_COUNT`` (5) are suppressed (with a second cell
+  when one could be recovered from a total), rates need ``MIN_CASES_FOR_RATE`` (10) cases.
+- ``CITY``: exact counts; rates still need 10 cases (a rate on 3 cases misleads anyone).
+
+**Barrier metrics plug in here.** ``barrier_metrics`` and ``barrier_metrics_by`` compute every
+delivery figure of issue 8 (filed, answered on time, median/p90 business days to first answer and to
+closure, acceptance mix, overdue now, escalations) from plain records that follow the
+``BarrierRecord`` protocol, so they are tested on plain data and do not import ``barriers``. The one
+function the barriers workflow replaces is ``barrier_records`` (see its docstring).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.business_days import SEOUL, is_business_day
+from core.errors import ValidationFailed
+from firms.models import Firm, Sector, SizeClass
+from firms.selectors import Breakdown
+from firms.stages import GrowthStage, growth_stage
+from insights.models import DashboardSnapshot, EcosystemIndicator, Target
+from insights.stats import (
+    MIN_CASES_FOR_RATE,
+    MIN_PUBLIC_COUNT,
+    DurationCell,
+    RateCell,
+    shares_from_counts,
+    suppress_counts,
+)
+from insights.tables import ChartSpec, Column, Suppressed, Table
+from surveys import baseline
+from surveys import selectors as survey_selectors
+from surveys.models import Survey, SurveyKind
+from surveys.questionnaires import RATING_CHOICES, SATISFIED_FROM
+
+# Proposed licence of Haechi's own aggregated statistics (to be confirmed by the city). Quoted
+# figures (the study's baseline, ecosystem indicators) keep their sources' terms, named per row.
+OPEN_DATA_LICENCE = (
+    "공공누리 제1유형(출처표시): 해치 집계 통계. 기준선·생태계 지표는 각 행의 출처와 그 이용 조건을 따릅니다."
+)
+
+
+class Audience(enum.StrEnum):
+    PUBLIC = "public"
+    CITY = "city"
+
+
+# -- barrier metrics against a minimal protocol ----------------------------------------------
+
+OUTCOMES: tuple[tuple[str, Any], ...] = (
+    ("accepted", gettext_lazy("수용")),
+    ("partly_accepted", gettext_lazy("일부수용")),
+    ("long_term_review", gettext_lazy("중장기 검토")),
+    ("declined", gettext_lazy("수용곤란")),
+)
+DIMENSIONS: dict[str, Any] = {
+    "sector": gettext_lazy("분야"),
+    "agency": gettext_lazy("소관기관"),
+    "cluster": gettext_lazy("클러스터"),
+    "size": gettext_lazy("기업 규모"),
+    "stage": gettext_lazy("성장 단계"),
+    "association": gettext_lazy("협회"),
+}
+
+
+class BarrierRecord(Protocol):
+    """What a barrier must offer for the delivery metrics (a model instance or a plain object).
+
+    - ``submitted_at``: when it was filed (접수); None for drafts (not counted).
+    - ``first_answered_at``: the first answer (첫 회신), or None.
+    - ``closed_at``: closure (종결), or None.
+    - ``outcome``: "accepted" | "partly_accepted" | "long_term_review" | "declined" | "" (no answer).
+    - ``due_at``: when the first answer was due (the agency-answer clock), or None if none ran.
+    - ``escalated``: True once it went up the escalation ladder.
+    Dimensions are read with ``getattr(record, name)`` for ``barrier_metrics_by``: a string, or a
+    list/tuple of strings (a barrier with two sectors counts in both); missing → "—".
+    Datetimes are aware; business days are counted in Seoul time.
+    """
+
+    submitted_at: dt.datetime | None
+    first_answered_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    outcome: str
+    due_at: dt.datetime | None
+    escalated: bool
+
+
+@dataclass(frozen=True)
+class PlainBarrierRecord:
+    """A ``BarrierRecord`` as a plain value (tests, benchmarks, pre-aggregated rows)."""
+
+    submitted_at: dt.datetime | None
+    first_answered_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    outcome: str = ""
+    due_at: dt.datetime | None = None
+    escalated: bool = False
+    sector: str | tuple[str, ...] = "—"
+    agency: str = "—"
+    cluster: str = "—"
+    size: str = "—"
+    stage: str = "—"
+    association: str | tuple[str, ...] = "—"
+
+
+@dataclass(frozen=True)
+class BarrierMetrics:
+    filed: int
+    answered: int
+    answered_on_time: RateCell
+    days_to_first_answer: DurationCell
+    days_to_close: DurationCell
+    outcomes: dict[str, RateCell]
+    overdue_now: int
+    escalated: int
+
+
+class BusinessDayRanks:
+    """``business_days_between`` by subtraction: rank(d) = business days in (first, d].
+
+    Counting walks day by day; a million barriers would walk millions of times. Ranking every day
+    of the span once (a few thousand days) and subtracting gives the same numbers in O(1) each.
+    """
+
+    def __init__(self, first: dt.date, last: dt.date, *, extra_holidays: frozenset[dt.date] = frozenset()) -> None:
+        self.first = first
+        self.rank: dict[dt.date, int] = {first: 0}
+        count, day = 0, first
+        while day < last:
+            day += dt.timedelta(days=1)
+            count += is_business_day(day, extra_holidays=extra_holidays)
+            self.rank[day] = count
+
+    def between(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Business days in the half-open range (start, end] of Seoul dates."""
+        return self.rank[end.astimezone(SEOUL).date()] - self.rank[start.astimezone(SEOUL).date()]
+
+    @classmethod
+    def spanning(cls, records: Sequence[BarrierRecord], *, extra_holidays: frozenset[dt.date]) -> BusinessDayRanks:
+        days = [
+            moment.astimezone(SEOUL).date()
+            for r in records
+            for moment in (r.submitted_at, r.first_answered_at, r.closed_at)
+            if moment is not None
+        ]
+        today = dt.datetime.now(SEOUL).date()
+        return cls(min(days, default=today), max(days, default=today), extra_holidays=extra_holidays)
+
+
+def barrier_metrics(
+    records: Iterable[BarrierRecord],
+    *,
+    as_of: dt.datetime,
+    extra_holidays: Iterable[dt.date] = (),
+    min_cases: int = MIN_CASES_FOR_RATE,
+) -> BarrierMetrics:
+    """Delivery figures of a set of barriers, fair by design.
+
+    - on time: first answer at or before ``due_at``, over answered barriers that had a due time;
+    - business days to first answer / to closure: Seoul dates, (submitted, answered], weekends and
+      public holidays excluded (``core.business_days``), so an answer on the filing day is 0;
+    - acceptance mix: shares of each outcome among answered barriers with an outcome;
+    - overdue now: not answered, not closed, due before ``as_of``.
+    Rates and durations on fewer than ``min_cases`` cases are suppressed.
+    """
+    records = list(records)
+    ranks = BusinessDayRanks.spanning(records, extra_holidays=frozenset(extra_holidays))
+    filed = answered = on_time = with_due = overdue = escalated = 0
+    to_answer: list[float] = []
+    to_close: list[float] = []
+    outcome_counts: dict[str, int] = {}
+    for record in records:
+        submitted = record.submitted_at
+        if submitted is None:
+            continue
+        filed += 1
+        escalated += bool(record.escalated)
+        answered_at, closed_at, due = record.first_answered_at, record.closed_at, record.due_at
+        if answered_at is not None:
+            answered += 1
+            to_answer.append(ranks.between(submitted, answered_at))
+            if due is not None:
+                with_due += 1
+                on_time += answered_at <= due
+            if record.outcome:
+                outcome_counts[record.outcome] = outcome_counts.get(record.outcome, 0) + 1
+        elif closed_at is None and due is not None and due < as_of:
+            overdue += 1
+        if closed_at is not None:
+            to_close.append(ranks.between(submitted, closed_at))
+    outcome_rows = shares_from_counts(outcome_counts, categories=[o for o, _label in OUTCOMES], min_cases=min_cases)
+    return BarrierMetrics(
+        filed=filed,
+        answered=answered,
+        answered_on_time=RateCell(on_time, with_due, min_cases),
+        days_to_first_answer=DurationCell(tuple(to_answer), min_cases),
+        days_to_close=DurationCell(tuple(to_close), min_cases),
+        outcomes={row.category: row.cell for row in outcome_rows},
+        overdue_now=overdue,
+        escalated=escalated,
+    )
+
+
+def _values_of(record: Any, dimension: str) -> Sequence[str]:
+    value = getattr(record, dimension, None)
+    if value is None or value == "":
+        return ("—",)
+    if isinstance(value, list | tuple | set | frozenset):
+        return [str(v) for v in value] or ["—"]
+    return (str(value),)
+
+
+def barrier_metrics_by(
+    records: Iterable[BarrierRecord],
+    *,
+    dimension: str,
+    as_of: dt.datetime,
+    extra_holidays: Iterable[dt.date] = (),
+    min_cases: int = MIN_CASES_FOR_RATE,
+) -> dict[str, BarrierMetrics]:
+    """``barrier_metrics`` per value of ``dimension`` (sector, agency, cluster, size, stage, association)."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    groups: dict[str, list[BarrierRecord]] = {}
+    for record in records:
+        for value in _values_of(record, dimension):
+            groups.setdefault(value, []).append(record)
+    return {
+        group: barrier_metrics(items, as_of=as_of, extra_holidays=extra_holidays, min_cases=min_cases)
+        for group, items in sorted(groups.items())
+    }
+
+
+def barrier_records(*, since: dt.date | None = None, until: dt.date | None = None) -> list[BarrierRecord]:
+    """The barriers the dashboards measure, filed between ``since`` and ``until`` (Seoul dates).
+
+    Empty until the barriers workflow (issue 3) ships. **Barriers engineer:** replace the body with
+    a query that yields ``BarrierRecord``-shaped rows, e.g. ``Barrier.objects.filter(submitted_at__
+    date__range=...).annotate(escalated=..., outcome=<first answer's outcome>, sector=...)`` — or,
+    for the 1,000,000-barrier target, rows of a pre-aggregated table refreshed by a task. Nothing
+    else in insights needs to change; the dashboards, CSV and JSON already show these metrics.
+    """
+    return []
+
+
+# -- firms -----------------------------------------------------------------------------------
+
+FIRM_DIMENSIONS: tuple[tuple[str, str, Any], ...] = (
+    ("sector", "by_sector", gettext_lazy("분야별 등록 기업")),
+    ("cluster", "by_cluster", gettext_lazy("클러스터별 등록 기업")),
+    ("size", "by_size", gettext_lazy("규모별 등록 기업")),
+    ("stage", "by_stage", gettext_lazy("성장 단계별 등록 기업")),
+)
+
+
+@dataclass
+class FirmTables:
+    total: int
+    tables: list[Table] = field(default_factory=list)
+
+
+def firm_counts(*, as_of: dt.date) -> Breakdown:
+    """``firms.selectors.breakdown`` of every registered firm, counted in the database.
+
+    Same labels, order and rules (a firm counts in each of its sectors; stage from the founding
+    date via ``firms.stages.growth_stage``), but four aggregate queries instead of loading every
+    firm: the dashboard must not slow down as firms register (100,000 firms in the benchmark).
+    A test keeps the two in agreement.
+    """
+    by_sector = [
+        (name, n) for name, n in Sector.objects.annotate(n=Count("firms")).filter(n__gt=0).values_list("name", "n")
+    ]
+    sizes = dict(Firm.objects.values_list("size_class").annotate(n=Count("pk")).order_by())
+    clusters = Firm.objects.values_list("cluster__name").annotate(n=Count("pk")).order_by()
+    stages: Counter[GrowthStage] = Counter()
+    for founded_on, n in Firm.objects.values_list("founded_on").annotate(n=Count("pk")).order_by():
+        stages[growth_stage(founded_on=founded_on, as_of=as_of)] += n
+    size_labels = [(str(size.label), sizes.get(size.value, 0)) for size in SizeClass]
+    return Breakdown(
+        total=sum(sizes.values()),
+        by_sector=sorted(by_sector, key=lambda kv: -kv[1]),
+        by_size=[(label, n) for label, n in size_labels if n],
+        by_stage=[(str(stage.label), stages[stage]) for stage in GrowthStage if stages[stage]],
+        by_cluster=sorted(((name or "—", n) for name, n in clusters), key=lambda kv: -kv[1]),
+    )
+
+
+def firm_tables(*, audience: Audience, as_of: dt.date) -> FirmTables:
+    """Registered firms by sector, cluster, size and growth stage (public: small counts hidden)."""
+    breakdown = firm_counts(as_of=as_of)
+    tables = []
+    for dimension, attr, title in FIRM_DIMENSIONS:
+        counts: list[tuple[str, int]] = getattr(breakdown, attr)
+        rows: list[list[Any]]
+        if audience is Audience.PUBLIC:
+            cells = suppress_counts(counts, threshold=MIN_PUBLIC_COUNT)
+            rows = [[c.label, Suppressed(MIN_PUBLIC_COUNT) if c.suppressed else c.n] for c in cells]
+            note = _("%(n)s곳 미만인 칸은 공개하지 않습니다.") % {"n": MIN_PUBLIC_COUNT}
+        else:
+            rows = [[label, n] for label, n in counts]
+            note = _("서울시 내부용: 작은 칸도 그대로 보입니다.")
+        if dimension == "sector":
+            note = f"{note} " + _("한 기업이 여러 분야에 속하면 분야마다 셉니다.")
+        tables.append(
+            Table(
+                slug=f"firms-by-{dimension}",
+                title=title,
+                columns=[Column(dimension, DIMENSIONS[dimension], numeric=False), Column("firms", _("기업 수"))],
+                rows=rows,
+                note=note,
+                chart=ChartSpec("bar", dimension, ("firms",)),
+            )
+        )
+    return FirmTables(total=breakdown.total, tables=tables)
+
+
+# -- perception survey vs the study's baseline ------------------------------------------------
+
+
+def _rate_columns() -> list[Column]:
+    return [
+        Column("n", _("응답 수")),
+        Column("percent", _("비율(%)")),
+        Column("ci_low", _("95% 신뢰구간 하한(%)")),
+        Column("ci_high", _("95% 신뢰구간 상한(%)")),
+    ]
+
+
+def _rate_cells(cell: RateCell) -> list[Any]:
+    if cell.suppressed:
+        hidden = Suppressed(cell.min_cases)
+        return [cell.n, hidden, hidden, hidden]
+    ci = cell.ci_percent
+    assert ci is not None
+    return [cell.n, cell.percent, ci[0], ci[1]]
+
+
+@dataclass
+class PerceptionSummary:
+    survey: Survey | None
+    invited: int = 0
+    responded: int = 0
+    response_rate: RateCell | None = None
+    table: Table | None = None
+
+
+def perception_summary(*, survey: Survey | None = None) -> PerceptionSummary:
+    """The latest (or given) perception survey: shares with 95% Wilson intervals, response rate,
+    and the founding study's baseline beside them. Four queries."""
+    survey = survey or survey_selectors.latest_perception_survey()
+    if survey is None:
+        return PerceptionSummary(survey=None)
+    counts = survey_selectors.survey_counts(surveys=Survey.objects.filter(pk=survey.pk))
+    rating: Mapping[str, int] = counts.answers.get("rating", Counter())
+    reflected: Mapping[str, int] = counts.answers.get("reflected", Counter())
+    rows: list[list[Any]] = []
+    labels = {value: ko for value, ko, _en in RATING_CHOICES}
+    for share in shares_from_counts(rating, categories=[v for v, _ko, _en in RATING_CHOICES]):
+        figure = baseline.BY_CODE.get(f"rating:{share.category}")
+        rows.append(
+            [
+                _("규제혁신 활동 평가: %(c)s") % {"c": labels[share.category]},
+                *_rate_cells(share.cell),
+                _baseline(figure),
+            ]
+        )
+    not_reflected = shares_from_counts(reflected, categories=["no"])[0]
+    rows.append([_("실제 고충이 반영되지 않았다"), *_rate_cells(not_reflected.cell), _baseline(baseline.NOT_REFLECTED)])
+    table = Table(
+        slug="perception",
+        title=_("규제혁신 체감도: %(title)s") % {"title": survey.title},
+        columns=[
+            Column("item", _("항목"), numeric=False),
+            *_rate_columns(),
+            Column("baseline", _("기준선(2021)"), False),
+        ],
+        rows=rows,
+        note=_("비율은 그 문항에 답한 기업 중의 비율이며, 응답이 %(n)s건 미만이면 공개하지 않습니다. 기준선: %(q)s")
+        % {"n": MIN_CASES_FOR_RATE, "q": baseline.QUOTE},
+        source=baseline.SOURCE,
+        chart=ChartSpec("bar", "item", ("percent",)),
+    )
+    return PerceptionSummary(
+        survey=survey,
+        invited=counts.invited,
+        responded=counts.responded,
+        response_rate=RateCell(counts.responded, counts.invited),
+        table=table,
+    )
+
+
+def _baseline(figure: baseline.BaselineFigure | None) -> str:
+    if figure is None:
+        return "—"
+    return f"{figure.percent:g}%" + (" " + _("이상") if figure.is_lower_bound else "")  # 48.79% / 50% 이상
+
+
+# -- satisfaction with answers (pooled over answer surveys) ------------------------------------
+
+SATISFACTION_QUESTIONS: tuple[tuple[str, Any], ...] = (
+    ("speed", gettext_lazy("신속성")),
+    ("clarity", gettext_lazy("명확성")),
+    ("fairness", gettext_lazy("공정성")),
+    ("usefulness", gettext_lazy("유용성")),
+)
+
+
+def satisfaction_table(*, since: dt.date | None = None, until: dt.date | None = None) -> Table:
+    """Share of firms satisfied (4–5 of 5) with answers, per aspect, with 95% Wilson intervals."""
+    surveys = Survey.objects.filter(kind=SurveyKind.ANSWER_SATISFACTION)
+    if since:
+        surveys = surveys.filter(opens_at__date__gte=since)
+    if until:
+        surveys = surveys.filter(opens_at__date__lte=until)
+    counts = survey_selectors.survey_counts(surveys=surveys)
+    rows: list[list[Any]] = []
+    for code, label in SATISFACTION_QUESTIONS:
+        scores: Mapping[str, int] = counts.answers.get(code, Counter())
+        n = sum(scores.values())
+        satisfied = sum(k for v, k in scores.items() if int(v) >= SATISFIED_FROM)
+        rows.append([str(label), *_rate_cells(RateCell(satisfied, n))])
+    reflected: Mapping[str, int] = counts.answers.get("reflected", Counter())
+    rows.append([_("실제 고충 반영"), *_rate_cells(RateCell(reflected.get("yes", 0), sum(reflected.values())))])
+    return Table(
+        slug="answer-satisfaction",
+        title=_("회신 만족도 (4·5점 비율)"),
+        columns=[Column("aspect", _("항목"), numeric=False), *_rate_columns()],
+        rows=rows,
+        note=_("회신을 받은 기업의 응답입니다. 응답 %(n)s건 미만인 항목은 공개하지 않습니다. 응답률 %(r)s")
+        % {"n": MIN_CASES_FOR_RATE, "r": _rate_text(RateCell(counts.responded, counts.invited))},
+        chart=ChartSpec("bar", "aspect", ("percent",)),
+    )
+
+
+def _rate_text(cell: RateCell) -> str:
+    if cell.suppressed:
+        return str(Suppressed(cell.min_cases))
+    return f"{cell.percent}% ({cell.successes}/{cell.n})"
+
+
+# -- barrier delivery tables --------------------------------------------------------------------
+
+
+def _metric_cells(metrics: BarrierMetrics) -> list[Any]:
+    def duration(value: float | None, cell: DurationCell) -> Any:
+        return Suppressed(cell.min_cases) if cell.suppressed else value
+
+    on_time = metrics.answered_on_time
+    return [
+        metrics.filed,
+        metrics.answered,
+        Suppressed(on_time.min_cases) if on_time.suppressed else on_time.percent,
+        duration(metrics.days_to_first_answer.median, metrics.days_to_first_answer),
+        duration(metrics.days_to_first_answer.p90, metrics.days_to_first_answer),
+        duration(metrics.days_to_close.median, metrics.days_to_close),
+        duration(metrics.days_to_close.p90, metrics.days_to_close),
+        *[Suppressed(c.min_cases) if c.suppressed else c.percent for c in metrics.outcomes.values()],
+        metrics.overdue_now,
+        metrics.escalated,
+    ]
+
+
+def _metric_columns(first: Column) -> list[Column]:
+    return [
+        first,
+        Column("filed", _("접수")),
+        Column("answered", _("회신")),
+        Column("on_time_pct", _("기한 내 회신(%)")),
+        Column("first_answer_median", _("첫 회신 중앙값(업무일)")),
+        Column("first_answer_p90", _("첫 회신 90%(업무일)")),
+        Column("close_median", _("종결 중앙값(업무일)")),
+        Column("close_p90", _("종결 90%(업무일)")),
+        *[Column(f"{code}_pct", _("%(o)s(%%)") % {"o": label}) for code, label in OUTCOMES],
+        Column("overdue_now", _("현재 기한 초과")),
+        Column("escalated", _("상정")),
+    ]
+
+
+def barrier_table(
+    *,
+    audience: Audience,
+    as_of: dt.datetime,
+    dimension: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    records_source: Callable[..., Iterable[BarrierRecord]] | None = None,
+) -> Table:
+    """Delivery of barriers, overall or per dimension. Counts under 5 are hidden from the public."""
+    source = records_source or barrier_records
+    records = list(source(since=since, until=until))
+    if dimension:
+        groups = barrier_metrics_by(records, dimension=dimension, as_of=as_of)
+        first = Column(dimension, DIMENSIONS[dimension], numeric=False)
+    else:
+        groups = {_("전체"): barrier_metrics(records, as_of=as_of)}
+        first = Column("scope", _("범위"), numeric=False)
+    rows = []
+    for label, metrics in groups.items():
+        row = [label, *_metric_cells(metrics)]
+        if audience is Audience.PUBLIC:
+            # Counts of barriers in a small group could point at a firm: hide them below 5.
+            row = [Suppressed(MIN_PUBLIC_COUNT) if isinstance(v, int) and 0 < v < MIN_PUBLIC_COUNT else v for v in row]
+        rows.append(row)
+    return Table(
+        slug=f"barriers-by-{dimension}" if dimension else "barriers",
+        title=_("규제 애로 처리 현황") + (f" · {DIMENSIONS[dimension]}" if dimension else ""),
+        columns=_metric_columns(first),
+        rows=rows,
+        note=_(
+            "업무일은 토·일·공휴일을 빼고 셉니다. 비율·중앙값은 %(n)s건 미만이면 공개하지 않습니다. "
+            "규제 애로 처리 흐름이 배포되면 채워집니다."
+        )
+        % {"n": MIN_CASES_FOR_RATE},
+        chart=ChartSpec("bar", first.key, ("first_answer_median", "first_answer_p90")),
+    )
+
+
+# -- ecosystem indicators vs targets --------------------------------------------------------------
+
+
+@dataclass
+class IndicatorSeries:
+    code: str
+    name: str
+    unit: str
+    points: list[EcosystemIndicator]
+    targets: list[Target]
+
+    @property
+    def latest(self) -> EcosystemIndicator | None:
+        return self.points[-1] if self.points else None
+
+
+def indicator_series() -> list[IndicatorSeries]:
+    """Each indicator series with its dated points and every target stated for it. Two queries."""
+    series: dict[str, IndicatorSeries] = {}
+    for point in EcosystemIndicator.objects.order_by("code", "as_of"):
+        series.setdefault(point.code, IndicatorSeries(point.code, point.name, point.unit, [], [])).points.append(point)
+    for target in Target.objects.order_by("code", "-is_current", "stated_on"):
+        series.setdefault(target.code, IndicatorSeries(target.code, target.name, target.unit, [], [])).targets.append(
+            target
+        )
+    return list(series.values())
+
+
+def indicator_tables(series: list[IndicatorSeries]) -> list[Table]:
+    tables = []
+    for item in series:
+        if not item.points:
+            continue
+        tables.append(
+            Table(
+                slug=f"indicator-{item.code}",
+                title=f"{item.name} ({item.unit})",
+                columns=[
+                    Column("as_of", _("기준일"), numeric=False),
+                    Column("value", _("값")),
+                    Column("unit", _("단위"), numeric=False),
+                    Column("source", _("출처"), numeric=False),
+                ],
+                rows=[[p.as_of.isoformat(), _number(p.value), p.unit, p.source] for p in item.points],
+                chart=ChartSpec("line", "as_of", ("value",), reverse_axis=item.unit == "위"),
+            )
+        )
+    return tables
+
+
+def _number(value: Decimal) -> int | float:
+    """47.00 → 47, 12.50 → 12.5 (stored with two decimals, shown as written)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def targets_table(series: list[IndicatorSeries]) -> Table:
+    rows = []
+    for item in series:
+        latest = item.latest
+        for target in item.targets:
+            met: Any = "—" if latest is None else (_("달성") if target.is_met_by(latest.value) else _("미달"))
+            rows.append(
+                [
+                    target.name,
+                    f"{_number(target.value)} {target.unit}" + (_(" 이내") if target.comparison == "at_most" else ""),
+                    target.due_on.isoformat(),
+                    _("현행") if target.is_current else _("이전·참고"),
+                    target.stated_on.isoformat(),
+                    target.source,
+                    f"{_number(latest.value)} {latest.unit} ({latest.as_of:%Y})" if latest else _("자료 없음"),
+                    met,
+                ]
+            )
+    return Table(
+        slug="targets",
+        title=_("2030 목표와 현재 값"),
+        columns=[
+            Column("target", _("목표"), False),
+            Column("value", _("목표값"), False),
+            Column("due_on", _("목표 시점"), False),
+            Column("status", _("구분"), False),
+            Column("stated_on", _("발표일"), False),
+            Column("source", _("출처"), False),
+            Column("latest", _("최근 값"), False),
+            Column("met", _("달성 여부"), False),
+        ],
+        rows=rows,
+        note=_(
+            "목표는 출처와 발표일이 있는 자료입니다. "
+            "같은 지표에 목표가 여럿이면 모두 보이고, 현행 목표는 관리자가 정합니다."
+        ),
+    )
+
+
+# -- the dashboard as a whole -------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    audience: Audience
+    as_of: dt.date
+    firms: FirmTables
+    perception: PerceptionSummary
+    satisfaction: Table
+    barriers: Table
+    indicators: list[Table]
+    targets: Table
+
+    def tables(self) -> list[Table]:
+        items = [*self.firms.tables, self.barriers, self.satisfaction, *self.indicators, self.targets]
+        if self.perception.table is not None:
+            items.insert(len(self.firms.tables), self.perception.table)
+        return items
+
+
+def dashboard(
+    *,
+    audience: Audience,
+    now: dt.datetime | None = None,
+    dimension: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Dashboard:
+    """Everything a dashboard page shows, in a bounded number of queries (no per-row queries)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    series = indicator_series()
+    return Dashboard(
+        audience=audience,
+        as_of=today,
+        firms=firm_tables(audience=audience, as_of=today),
+        perception=perception_summary(),
+        satisfaction=satisfaction_table(since=since, until=until),
+        barriers=barrier_table(audience=audience, as_of=now, dimension=dimension, since=since, until=until),
+        indicators=indicator_tables(series),
+        targets=targets_table(series),
+    )
+
+
+def open_data_table(slug: str, *, now: dt.datetime | None = None) -> Table | None:
+    """One public table by slug (for CSV/JSON downloads), or None."""
+    for table in dashboard(audience=Audience.PUBLIC, now=now).tables():
+        if table.slug == slug:
+            return table
+    return None
+
+
+def check_filters(*, dimension: str | None, since: dt.date | None, until: dt.date | None) -> None:
+    """Refuse unknown dimensions and inverted periods with a clear message (not an empty chart)."""
+    if dimension and dimension not in DIMENSIONS:
+        raise ValidationFailed(
+            _("알 수 없는 구분입니다. 가능한 값: %(values)s") % {"values": ", ".join(DIMENSIONS)},
+            code="unknown_dimension",
+            field="dimension",
+        )
+    if since and until and until < since:
+        raise ValidationFailed(_("기간의 끝이 시작보다 앞섭니다."), code="inverted_period", field="until")
+
+
+SNAPSHOT_MAX_AGE = dt.timedelta(minutes=15)
+
+
+def fresh_snapshot(*, key: str, now: dt.datetime | None = None) -> DashboardSnapshot | None:
+    """The stored dashboard body for ``key`` if computed within ``SNAPSHOT_MAX_AGE``, else None."""
+    now = now or timezone.now()
+    return DashboardSnapshot.objects.filter(key=key, computed_at__gt=now - SNAPSHOT_MAX_AGE).first()

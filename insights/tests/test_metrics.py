@@ -1,0 +1,88 @@
+"""Barrier delivery metrics on plain records (the protocol the barriers workflow will feed)."""
+
+import datetime as dt
+
+import pytest
+
+from core.business_days import SEOUL
+from insights.selectors import PlainBarrierRecord, barrier_metrics, barrier_metrics_by
+
+
+def at(day: int, hour: int = 10, month: int = 3) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, tzinfo=SEOUL)
+
+
+# March 2026: Sun 1 (3·1절, observed Mon 2), Mon 2 substitute holiday, Tue 3 … Fri 6, Sat 7, Sun 8, Mon 9.
+AS_OF = at(31)
+
+
+def records_answered(n, *, submitted, answered, due, outcome="accepted", **extra):
+    return [
+        PlainBarrierRecord(submitted_at=submitted, first_answered_at=answered, due_at=due, outcome=outcome, **extra)
+        for _ in range(n)
+    ]
+
+
+def test_business_days_skip_weekend_and_holiday():
+    # Filed Friday 27 Feb, answered Tuesday 3 March: Sat, Sun, 1 Mar (Sun), 2 Mar (substitute) do not count.
+    record = PlainBarrierRecord(submitted_at=at(27, month=2), first_answered_at=at(3), due_at=at(20))
+    metrics = barrier_metrics([record] * 10, as_of=AS_OF)
+    assert metrics.days_to_first_answer.median == 1
+
+
+def test_on_time_median_p90_and_mix_hand_computed():
+    records = (
+        records_answered(6, submitted=at(3), answered=at(5), due=at(10))  # 2 business days, on time
+        + records_answered(3, submitted=at(3), answered=at(17), due=at(10), outcome="declined")  # 10 days, late
+        + records_answered(1, submitted=at(3), answered=at(24), due=at(10), outcome="partly_accepted")  # 15, late
+    )
+    metrics = barrier_metrics(records, as_of=AS_OF)
+    assert metrics.filed == 10 and metrics.answered == 10
+    assert metrics.answered_on_time.percent == 60.0
+    assert metrics.answered_on_time.ci_percent == (31.3, 83.2)
+    assert metrics.days_to_first_answer.median == 2
+    assert metrics.days_to_first_answer.p90 == 10
+    assert metrics.outcomes["accepted"].percent == 60.0
+    assert metrics.outcomes["declined"].percent == 30.0
+    assert metrics.outcomes["partly_accepted"].percent == 10.0
+    assert metrics.outcomes["long_term_review"].percent == 0.0
+
+
+def test_overdue_escalated_and_drafts():
+    records = [
+        PlainBarrierRecord(submitted_at=at(3), due_at=at(10)),  # overdue now
+        PlainBarrierRecord(submitted_at=at(3), due_at=dt.datetime(2026, 4, 30, tzinfo=SEOUL)),  # not yet due
+        PlainBarrierRecord(submitted_at=at(3), due_at=at(10), closed_at=at(12)),  # closed: not overdue
+        PlainBarrierRecord(submitted_at=at(3), first_answered_at=at(4), due_at=at(10), escalated=True),
+        PlainBarrierRecord(submitted_at=None),  # a draft is not filed
+    ]
+    metrics = barrier_metrics(records, as_of=AS_OF)
+    assert metrics.filed == 4 and metrics.overdue_now == 1 and metrics.escalated == 1
+    # Under ten cases every rate and duration is suppressed.
+    assert metrics.answered_on_time.suppressed and metrics.days_to_first_answer.median is None
+
+
+def test_metrics_by_dimension_counts_multi_sector_barriers_in_each():
+    records = [PlainBarrierRecord(submitted_at=at(3), sector=("fintech", "ai"))] + [
+        PlainBarrierRecord(submitted_at=at(3), sector="robot")
+    ] * 2
+    groups = barrier_metrics_by(records, dimension="sector", as_of=AS_OF)
+    assert {k: v.filed for k, v in groups.items()} == {"ai": 1, "fintech": 1, "robot": 2}
+
+
+def test_unknown_dimension_is_refused():
+    with pytest.raises(ValueError):
+        barrier_metrics_by([], dimension="firm_name", as_of=AS_OF)
+
+
+def test_business_day_ranks_agree_with_core_counting():
+    from core.business_days import business_days_between
+    from insights.selectors import BusinessDayRanks
+
+    first, last = dt.date(2025, 12, 20), dt.date(2026, 3, 10)  # 신정, 설날 with substitute, 3·1절
+    ranks = BusinessDayRanks(first, last)
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    for a in days[::3]:
+        for b in days[::5]:
+            start, end = (dt.datetime.combine(d, dt.time(23, 30), tzinfo=SEOUL) for d in (a, b))
+            assert ranks.between(start, end) == business_days_between(a, b)
