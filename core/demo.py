@@ -167,4 +167,7 @@ def load_demo() -> list[DemoAccount]:
             association=associations.get(account.organisation) if account.role == Role.ASSOCIATION_STAFF else None,
             agency=Agency.objects.get(name=account.organisation) if account.role == Role.AGENCY_OFFICIAL else None,
         )
+    from programs.demo import load_demo_programs  # programs builds on firms and clusters loaded above
+
+    load_demo_programs()
     return list(ACCOUNTS)

@@ -32,6 +32,7 @@ MAIN_MENU: tuple[NavItem, ...] = (
     NavItem("programs:list", _("지원사업·실증")),
     NavItem("insights:dashboard", _("성과 지표")),
     NavItem("agencies:list", _("소관기관")),
+    NavItem("programs:uptake", _("지원사업 성과"), frozenset({Role.CITY_OFFICIAL, Role.ADMIN})),
     NavItem("surveys:mine", _("만족도 조사"), frozenset({Role.FIRM_MEMBER})),
     NavItem("surveys:manage", _("설문 관리"), frozenset({Role.CITY_OFFICIAL, Role.ADMIN})),
     NavItem(
