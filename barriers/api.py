@@ -1,5 +1,423 @@
-"""JSON API for the barriers app (mounted at /api/barriers by haechi/api.py)."""
+"""JSON API for barriers (mounted at /api/barriers): list, create, read, one POST per transition,
+attachments. Handlers parse input, make one service or selector call and shape the output."""
 
-from ninja import Router
+from __future__ import annotations
 
-router = Router(tags=["barriers"])
+import re
+from typing import Any
+
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.security import django_auth
+from pydantic import Field
+
+from accounts.api import ErrorOut
+from accounts.permissions import require
+from accounts.roles import roles_of
+from agencies.models import Agency
+from barriers import deadlines, files, presenters, selectors, services
+from barriers.models import Attachment, BarrierStatus, DeclineReason
+from barriers.schemas import (
+    AnswerIn,
+    BarrierIn,
+    BarrierOut,
+    BarrierPageOut,
+    DraftPatchIn,
+    ExtensionIn,
+    ForwardIn,
+    InformationIn,
+    InformationRequestIn,
+    InternalNoteIn,
+    MilestoneIn,
+    NoteIn,
+    ReactionIn,
+    ReasonCodeOut,
+    RequiredNoteIn,
+    TimelineEntryOut,
+    TransferIn,
+    TriageIn,
+    VersionIn,
+    WithdrawIn,
+)
+from core.errors import NotFound, ValidationFailed
+from core.text import normalize_identifier
+from firms.models import Firm
+
+router = Router(tags=["barriers"], auth=django_auth)
+
+ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+
+class ListFilter(Schema):
+    status: BarrierStatus | None = None
+    sector: str | None = Field(None, max_length=20)
+    agency: str | None = Field(None, max_length=60)
+    overdue: bool = False
+    q: str | None = Field(None, max_length=100)
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+def _expected_version(request: HttpRequest, payload: VersionIn | DraftPatchIn | None) -> int | None:
+    """The version the client read: the If-Match header (an ETag) or the payload's ``version``."""
+    header = request.headers.get("If-Match")
+    if header:
+        match = _ETAG.match(header.strip())
+        if not match:
+            raise ValidationFailed(_("If-Match 헤더 형식이 올바르지 않습니다."), field="If-Match")
+        return int(match.group(1))
+    return payload.version if payload is not None else None
+
+
+def _agency(code: str | None, *, field: str) -> Agency:
+    agency = Agency.objects.filter(code=normalize_identifier(code or ""), is_active=True).first()
+    if agency is None:
+        raise ValidationFailed(_("알 수 없는 기관입니다."), field=field)
+    return agency
+
+
+def _detail(request: HttpRequest, response: HttpResponse, barrier_id: int) -> BarrierOut:
+    barrier = selectors.barrier_for_user(request.user, barrier_id)
+    response["ETag"] = f'"{barrier.version}"'
+    return presenters.detail(barrier, request.user, now=timezone.now())
+
+
+def _page(qs: Any, request: HttpRequest, filters: ListFilter) -> BarrierPageOut:
+    now = timezone.now()
+    count = qs.count()
+    start = (filters.page - 1) * filters.page_size
+    rows = list(qs.prefetch_related("sectors")[start : start + filters.page_size])
+    closures = deadlines.extra_closures(around=now)
+    return BarrierPageOut(
+        count=count,
+        page=filters.page,
+        page_size=filters.page_size,
+        results=[presenters.summary(b, request.user, now=now, closures=closures) for b in rows],
+    )
+
+
+def _queue_filter(filters: ListFilter) -> selectors.QueueFilter:
+    agency_id = _agency(filters.agency, field="agency").pk if filters.agency else None
+    return selectors.QueueFilter(
+        sector=(filters.sector or "").strip().lower(),
+        agency_id=agency_id,
+        status=filters.status.value if filters.status else "",
+        overdue=filters.overdue,
+        q=normalize_identifier(filters.q or ""),
+    )
+
+
+@router.get("/reason-codes", response=list[ReasonCodeOut], auth=None, summary="수용곤란 사유 코드(공개 목록)")
+def reason_codes(request: HttpRequest) -> list[ReasonCodeOut]:
+    return [ReasonCodeOut(code=c.value, label=str(c.label)) for c in DeclineReason]
+
+
+@router.get("", response={200: BarrierPageOut, **ERRORS}, summary="내가 볼 수 있는 규제 애로")
+def list_barriers(request: HttpRequest, filters: Query[ListFilter]) -> BarrierPageOut:
+    qs = selectors.barriers_for_user(request.user).defer(*selectors.LIST_DEFERRED).select_related("firm", "lead_agency")
+    qf = _queue_filter(filters)
+    if qf.status:
+        qs = qs.filter(status=qf.status)
+    if qf.sector:
+        qs = qs.filter(sectors__code=qf.sector)
+    if qf.agency_id:
+        qs = qs.filter(lead_agency_id=qf.agency_id)
+    if qf.overdue:
+        qs = selectors.overdue_barriers(as_of=timezone.now()).filter(pk__in=qs.values("pk"))
+    if qf.q:
+        qs = qs.filter(title__icontains=qf.q)
+    return _page(qs.order_by("-created_at", "-pk"), request, filters)
+
+
+@router.get("/queue", response={200: BarrierPageOut, **ERRORS}, summary="담당자 업무 목록(긴급도순)")
+def queue(request: HttpRequest, filters: Query[ListFilter]) -> BarrierPageOut:
+    require(request.user, "barrier.queue")
+    qs = selectors.work_queue(request.user, as_of=timezone.now(), filters=_queue_filter(filters))
+    return _page(qs, request, filters)
+
+
+@router.post("", response={200: BarrierOut, 201: BarrierOut, **ERRORS}, summary="규제 애로 작성·접수")
+def create_barrier(request: HttpRequest, response: HttpResponse, payload: BarrierIn) -> Status[BarrierOut]:
+    roles = roles_of(request.user)
+    if payload.firm_id is not None:
+        firm = Firm.objects.filter(pk=payload.firm_id).first()
+        if firm is None:
+            raise ValidationFailed(_("알 수 없는 기업입니다."), field="firm_id")
+    elif len(roles.firm_ids) == 1:
+        firm = Firm.objects.get(pk=next(iter(roles.firm_ids)))
+    else:
+        raise ValidationFailed(_("어느 기업의 애로인지 firm_id로 알려 주세요."), field="firm_id")
+    fields = payload.dict(exclude={"firm_id"})
+    kwargs = {
+        "title": fields.pop("title"),
+        "body": fields.pop("body"),
+        "sector_codes": fields.pop("sector_codes"),
+        "submit": fields.pop("submit"),
+        **{k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()},
+    }
+    key = request.headers.get("Idempotency-Key")
+    if key is not None:
+        barrier, created = services.file_barrier_once(
+            actor=request.user, idempotency_key=key, payload=payload.dict(), firm=firm, **kwargs
+        )
+    else:
+        barrier, created = services.file_barrier(actor=request.user, firm=firm, **kwargs), True
+    if not created:
+        return Status(200, _detail(request, response, barrier.pk))
+    # A barrier just filed has no answers, milestones or attachments: shape it without re-reading.
+    response["ETag"] = f'"{barrier.version}"'
+    return Status(201, presenters.detail(barrier, request.user, now=timezone.now(), fresh=True))
+
+
+@router.get("/{barrier_id}", response={200: BarrierOut, **ERRORS}, summary="규제 애로 상세")
+def get_barrier(request: HttpRequest, response: HttpResponse, barrier_id: int) -> BarrierOut:
+    return _detail(request, response, barrier_id)
+
+
+@router.patch("/{barrier_id}", response={200: BarrierOut, **ERRORS}, summary="초안 수정(자동 저장)")
+def patch_draft(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: DraftPatchIn) -> BarrierOut:
+    changes = {
+        k: (v.value if hasattr(v, "value") else v)
+        for k, v in payload.dict(exclude_unset=True).items()
+        if k != "version"
+    }
+    services.update_draft(
+        barrier_id=barrier_id, actor=request.user, expected_version=_expected_version(request, payload), **changes
+    )
+    return _detail(request, response, barrier_id)
+
+
+@router.get("/{barrier_id}/timeline", response={200: list[TimelineEntryOut], **ERRORS}, summary="처리 이력")
+def timeline(request: HttpRequest, barrier_id: int) -> list[TimelineEntryOut]:
+    barrier = selectors.barrier_for_user(request.user, barrier_id)
+    return [
+        TimelineEntryOut(when=e.when, actor=e.actor, title=e.title, note=e.note, internal=e.internal)
+        for e in selectors.barrier_timeline(barrier, request.user)
+    ]
+
+
+# -- transitions: one POST each -------------------------------------------------------------------
+
+
+@router.post("/{barrier_id}/submit", response={200: BarrierOut, **ERRORS}, summary="접수")
+def submit(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: VersionIn) -> BarrierOut:
+    services.submit_barrier(
+        barrier_id=barrier_id, actor=request.user, expected_version=_expected_version(request, payload)
+    )
+    return _detail(request, response, barrier_id)
+
+
+@router.post("/{barrier_id}/triage", response={200: BarrierOut, **ERRORS}, summary="검토·분류(서울시)")
+def triage(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: TriageIn) -> BarrierOut:
+    services.triage_barrier(
+        barrier_id=barrier_id,
+        actor=request.user,
+        kind=payload.kind.value,
+        lead_agency=_agency(payload.lead_agency_code, field="lead_agency_code"),
+        cooperating_agencies=[_agency(c, field="cooperating_agency_codes") for c in payload.cooperating_agency_codes],
+        sector_codes=payload.sector_codes,
+        note=payload.note,
+        expected_version=_expected_version(request, payload),
+    )
+    return _detail(request, response, barrier_id)
+
+
+@router.post("/{barrier_id}/forward", response={200: BarrierOut, **ERRORS}, summary="소관기관 전달(서울시)")
+def forward(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: ForwardIn) -> BarrierOut:
+    agency = _agency(payload.agency_code, field="agency_code") if payload.agency_code else None
+    services.forward_to_agency(
+        barrier_id=barrier_id,
+        actor=request.user,
+        agency=agency,
+        note=payload.note,
+        expected_version=_expected_version(request, payload),
+    )
+    return _detail(request, response, barrier_id)
+
+
+@router.post("/{barrier_id}/transfer", response={200: BarrierOut, **ERRORS}, summary="이송(소관기관)")
+def transfer(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: TransferIn) -> BarrierOut:
+    services.transfer_barrier(
+        barrier_id=barrier_id,
+        actor=request.user,
+        to_agency=_agency(payload.agency_code, field="agency_code"),
+        reason=payload.reason,
+        expected_version=_expected_version(request, payload),
+    )
+    return selectors_detail_or_gone(request, response, barrier_id)
+
+
+def selectors_detail_or_gone(request: HttpRequest, response: HttpResponse, barrier_id: int) -> Any:
+    """After 이송 the former agency may no longer see the case: answer with a minimal body."""
+    try:
+        return _detail(request, response, barrier_id)
+    except NotFound:
+        return Status(404, {"code": "transferred", "message": _("이송되어 더 이상 볼 수 없습니다.")})
+
+
+@router.post(
+    "/{barrier_id}/request-information", response={200: BarrierOut, **ERRORS}, summary="추가 정보 요청(소관기관)"
+)
+def request_information(
+    request: HttpRequest, response: HttpResponse, barrier_id: int, payload: InformationRequestIn
+) -> BarrierOut:
+    services.request_more_information(
+        barrier_id=barrier_id,
+        actor=request.user,
+        questions=payload.questions,
+        expected_version=_expected_version(request, payload),
+    )
+    return _detail(request, response, barrier_id)
+
+
+@router.post("/{barrier_id}/provide-information", response={200: BarrierOut, **ERRORS}, summary="추가 정보 제출")
+def provide_information(
+    request: HttpRequest, response: HttpResponse, barrier_id: int, payload: InformationIn
+) -> BarrierOut:
+    services.provide_information(
+        barrier_id=barrier_id,
+        actor=request.user,
+        response=payload.response,
+        expected_version=_expected_version(request, payload),
+    )
+    return _detail(request, response, barrier_id)
+
+
+@router.post("/{barrier_id}/answer", response={200: BarrierOut, **ERRORS}, summary="회신(소관기관)")
+def answer(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: AnswerIn) -> BarrierOut:
+    services.answer_barrier(
+        barrier_id=barrier_id,
+        actor=request.user,
+        outcome=payload.outcome.value,
+        body=payload.body,
+        reason_code=payload.reason_code.value if payload.reason_code else "",
+        legal_basis=payload.legal_basis,
+        plan_change=payload.plan_change,
+        plan_statute=payload.plan_statute,
+        plan_due_on=payload.plan_due_on,
+        expected_version=_expected_version(request, payload),
+    )
+    return _detail(request, response, barrier_id)
+
+
+@router.post("/{barrier_id}/react", response={200: BarrierOut, **ERRORS}, summary="회신 수용 또는 재검토 요청")
+def react(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: ReactionIn) -> BarrierOut:
+    services.react_to_answer(
+        barrier_id=barrier_id,
+        actor=request.user,
+        satisfied=payload.satisfied,
+        reasons=payload.reasons,
+        expected_version=_expected_version(request, payload),
+    )
+    return _detail(request, response, barrier_id)
+
+
+@router.post("/{barrier_id}/escalate", response={200: BarrierOut, **ERRORS}, summary="상정(서울시)")
+def escalate(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: RequiredNoteIn) -> BarrierOut:
+    services.escalate_barrier(
+        barrier_id=barrier_id,
+        actor=request.user,
+        note=payload.note,
+        expected_version=_expected_version(request, payload),
+    )
+    return _detail(request, response, barrier_id)
+
+
+@router.post("/{barrier_id}/close", response={200: BarrierOut, **ERRORS}, summary="종결(서울시)")
+def close(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: RequiredNoteIn) -> BarrierOut:
+    services.close_barrier(
+        barrier_id=barrier_id,
+        actor=request.user,
+        note=payload.note,
+        expected_version=_expected_version(request, payload),
+    )
+    return _detail(request, response, barrier_id)
+
+
+@router.post("/{barrier_id}/withdraw", response={200: BarrierOut, **ERRORS}, summary="취하")
+def withdraw(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: WithdrawIn) -> BarrierOut:
+    services.withdraw_barrier(
+        barrier_id=barrier_id,
+        actor=request.user,
+        reason=payload.reason,
+        expected_version=_expected_version(request, payload),
+    )
+    return _detail(request, response, barrier_id)
+
+
+@router.post("/{barrier_id}/extend-deadline", response={200: BarrierOut, **ERRORS}, summary="처리기간 연장")
+def extend(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: ExtensionIn) -> BarrierOut:
+    services.extend_deadline(
+        barrier_id=barrier_id,
+        actor=request.user,
+        reason_code=payload.reason_code,
+        reason=payload.reason,
+        days=payload.days,
+        filer_consented=payload.filer_consented,
+        expected_version=_expected_version(request, payload),
+    )
+    return _detail(request, response, barrier_id)
+
+
+@router.post("/{barrier_id}/outcomes", response={200: BarrierOut, **ERRORS}, summary="개선 이행 기록")
+def record_outcome(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: MilestoneIn) -> BarrierOut:
+    services.record_outcome_milestone(
+        barrier_id=barrier_id,
+        actor=request.user,
+        stage=payload.stage.value,
+        happened_on=payload.happened_on,
+        note=payload.note,
+    )
+    return _detail(request, response, barrier_id)
+
+
+@router.post("/{barrier_id}/notes", response={201: TimelineEntryOut, **ERRORS}, summary="내부 메모(담당자)")
+def add_note(request: HttpRequest, barrier_id: int, payload: InternalNoteIn) -> Status[TimelineEntryOut]:
+    note = services.add_internal_note(barrier_id=barrier_id, actor=request.user, body=payload.body)
+    actor = note.agency.name if note.agency else _("서울시")
+    return Status(
+        201, TimelineEntryOut(when=note.created_at, actor=actor, title=_("내부 메모"), note=note.body, internal=True)
+    )
+
+
+# -- attachments -----------------------------------------------------------------------------------
+
+
+@router.post("/{barrier_id}/attachments", response={201: BarrierOut, **ERRORS}, summary="파일 첨부")
+def upload(
+    request: HttpRequest, response: HttpResponse, barrier_id: int, file: File[UploadedFile]
+) -> Status[BarrierOut]:
+    data = file.read(files.MAX_BYTES + 1)
+    services.add_attachment(barrier_id=barrier_id, actor=request.user, name=file.name or "", data=data)
+    return Status(201, _detail(request, response, barrier_id))
+
+
+@router.get("/{barrier_id}/attachments/{attachment_id}", response={200: None, **ERRORS}, summary="첨부 파일 받기")
+def download(request: HttpRequest, barrier_id: int, attachment_id: int) -> FileResponse:
+    return attachment_response(request.user, barrier_id=barrier_id, attachment_id=attachment_id)
+
+
+def attachment_response(user: Any, *, barrier_id: int, attachment_id: int) -> FileResponse:
+    """The file, after the permission check, always as a download with the sniffed type."""
+    barrier = selectors.barrier_for_user(user, barrier_id)
+    for attachment, name in selectors.attachments_for(barrier, user):
+        if attachment.pk == attachment_id:
+            return _file_response(attachment, name)
+    raise NotFound(_("파일을 찾을 수 없습니다."))
+
+
+def _file_response(attachment: Attachment, name: str) -> FileResponse:
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=name, content_type=attachment.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+__all__ = ["VersionIn", "NoteIn", "router", "attachment_response"]

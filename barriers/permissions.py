@@ -1,0 +1,121 @@
+"""Who may do what to a barrier (registered with ``accounts.permissions``; admins pass every rule).
+
+- the filing side: members of the barrier's firm, and staff of an association the firm belongs
+  to (associations file on their members' behalf);
+- city officials: everything filed (never drafts), and the triage/forward/escalate/close verbs;
+- agency officials: only barriers forwarded to their agency (as lead or co-operating agency),
+  never the identity of a firm that sealed it from the agency; the lead agency answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.permissions import rule
+from accounts.roles import Roles
+from barriers.models import Barrier, BarrierStatus, ClockStep
+from firms.models import AssociationMembership, Firm
+
+
+def _association_covers(roles: Roles, firm_id: int) -> bool:
+    if not roles.association_ids:
+        return False
+    return AssociationMembership.objects.filter(firm_id=firm_id, association_id__in=roles.association_ids).exists()
+
+
+def is_filer_side(roles: Roles, barrier: Barrier) -> bool:
+    """Members of the firm, or staff of one of its associations."""
+    return barrier.firm_id in roles.firm_ids or _association_covers(roles, barrier.firm_id)
+
+
+def is_lead_agency(roles: Roles, barrier: Barrier) -> bool:
+    return barrier.forwarded_at is not None and barrier.lead_agency_id in roles.agency_ids
+
+
+def is_holding_agency(roles: Roles, barrier: Barrier) -> bool:
+    """Lead or co-operating agency of a forwarded barrier."""
+    if barrier.forwarded_at is None or not roles.agency_ids:
+        return False
+    if barrier.lead_agency_id in roles.agency_ids:
+        return True
+    return barrier.cooperating_agencies.filter(pk__in=roles.agency_ids).exists()
+
+
+@rule("barrier.file")
+def _file(roles: Roles, firm: Firm) -> bool:
+    """Firm members file for their firm; association staff for member firms."""
+    return firm.pk in roles.firm_ids or _association_covers(roles, firm.pk)
+
+
+@rule("barrier.view")
+def _view(roles: Roles, barrier: Barrier) -> bool:
+    if roles.city_official and barrier.status != BarrierStatus.DRAFT:
+        return True
+    return is_filer_side(roles, barrier) or is_holding_agency(roles, barrier)
+
+
+@rule("barrier.view_identity")
+def _view_identity(roles: Roles, barrier: Barrier) -> bool:
+    """The firm behind a barrier: hidden from agencies when the filer sealed it."""
+    if roles.city_official or is_filer_side(roles, barrier):
+        return True
+    return is_holding_agency(roles, barrier) and not barrier.seal_from_agency
+
+
+def _filer(roles: Roles, barrier: Barrier) -> bool:
+    return is_filer_side(roles, barrier)
+
+
+def _city(roles: Roles, barrier: Any) -> bool:
+    return roles.city_official
+
+
+def _lead_agency(roles: Roles, barrier: Barrier) -> bool:
+    return is_lead_agency(roles, barrier)
+
+
+for _action in (
+    "edit_draft",
+    "submit",
+    "withdraw",
+    "provide_information",
+    "accept_answer",
+    "request_second_review",
+    "add_attachment",
+):
+    rule(f"barrier.{_action}")(_filer)
+for _action in ("triage", "forward", "escalate", "close"):
+    rule(f"barrier.{_action}")(_city)
+for _action in ("transfer", "request_information", "answer"):
+    rule(f"barrier.{_action}")(_lead_agency)
+
+
+@rule("barrier.extend_deadline")
+def _extend_deadline(roles: Roles, barrier: Barrier) -> bool:
+    """The body whose clock runs extends it: the lead agency for its answers, the city otherwise."""
+    if barrier.due_step in (ClockStep.AGENCY_ANSWER, ClockStep.SECOND_ANSWER, ClockStep.INFORMATION):
+        return is_lead_agency(roles, barrier)
+    return roles.city_official and barrier.status != BarrierStatus.DRAFT
+
+
+@rule("barrier.record_outcome")
+def _record_outcome(roles: Roles, barrier: Barrier) -> bool:
+    return roles.city_official or is_lead_agency(roles, barrier)
+
+
+@rule("barrier.notes")
+def _notes(roles: Roles, barrier: Barrier) -> bool:
+    """Internal notes: officials who can see the barrier; never the filing side."""
+    return (roles.city_official and barrier.status != BarrierStatus.DRAFT) or is_holding_agency(roles, barrier)
+
+
+@rule("barrier.queue")
+def _queue(roles: Roles, obj: Any) -> bool:
+    """The official work queue."""
+    return roles.city_official or bool(roles.agency_ids)
+
+
+@rule("barrier.assign")
+def _assign(roles: Roles, barrier: Barrier) -> bool:
+    """The city assigns its officials; the lead agency assigns its own."""
+    return (roles.city_official and barrier.status != BarrierStatus.DRAFT) or is_lead_agency(roles, barrier)

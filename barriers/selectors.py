@@ -1,0 +1,275 @@
+"""Read side of the barriers app: visibility-filtered querysets, the work queue, the timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import can
+from accounts.roles import roles_of
+from barriers import deadlines
+from barriers.models import (
+    AnswerOutcome,
+    AnswerTemplate,
+    Attachment,
+    Barrier,
+    BarrierClock,
+    BarrierEvent,
+    BarrierStatus,
+    DeclineReason,
+    EventKind,
+    InternalNote,
+)
+from barriers.transitions import FILED, OPEN
+from core.business_days import overdue_business_days
+from core.errors import NotFound
+from firms.models import AssociationMembership
+
+
+def barriers_for_user(user: Any) -> QuerySet[Barrier]:
+    """Every barrier ``user`` may see (the queryset twin of the ``barrier.view`` rule)."""
+    roles = roles_of(user)
+    qs = Barrier.objects.all()
+    if roles.admin:
+        return qs
+    if not roles.authenticated:
+        return qs.none()
+    q = Q(firm_id__in=roles.firm_ids)
+    if roles.association_ids:
+        member_firms = AssociationMembership.objects.filter(association_id__in=roles.association_ids).values("firm_id")
+        q |= Q(firm_id__in=member_firms)
+    if roles.city_official:
+        q |= Q(status__in=FILED)
+    if roles.agency_ids:
+        cooperating = Barrier.cooperating_agencies.through.objects.filter(agency_id__in=roles.agency_ids).values(
+            "barrier_id"
+        )
+        q |= Q(forwarded_at__isnull=False) & (Q(lead_agency_id__in=roles.agency_ids) | Q(pk__in=cooperating))
+    return qs.filter(q)
+
+
+def barrier_for_user(user: Any, barrier_id: int) -> Barrier:
+    """The barrier if ``user`` may see it; otherwise NotFound (never reveals that it exists)."""
+    barrier = (
+        barriers_for_user(user)
+        .select_related("firm", "filed_by", "lead_agency")
+        .prefetch_related("sectors", "cooperating_agencies")
+        .filter(pk=barrier_id)
+        .first()
+    )
+    if barrier is None:
+        raise NotFound(_("규제 애로를 찾을 수 없습니다."))
+    return barrier
+
+
+def overdue_barriers(*, as_of: dt.datetime | None = None) -> QuerySet[Barrier]:
+    """Open barriers whose running step is past its due time, most overdue first."""
+    moment = as_of or timezone.now()
+    return Barrier.objects.filter(status__in=OPEN, due_at__lt=moment).order_by("due_at", "pk")
+
+
+# Long texts a list never shows: left out of list queries (a body may hold 20,000 characters).
+LIST_DEFERRED = ("body", "statutes_named", "desired_change", "harm_lost_market")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    sector: str = ""
+    agency_id: int | None = None
+    status: str = ""
+    overdue: bool = False
+    q: str = ""
+    assignee_id: int | None = None
+
+
+def work_queue(user: Any, *, as_of: dt.datetime | None = None, filters: QueueFilter | None = None) -> QuerySet[Barrier]:
+    """The official's queue by urgency: overdue days (earliest due date first), then the number of
+    affected firms, then age. The city sees everything filed; an agency what was forwarded to it."""
+    moment = as_of or timezone.now()
+    qs = barriers_for_user(user).filter(status__in=OPEN).exclude(status=BarrierStatus.DRAFT)
+    f = filters or QueueFilter()
+    if f.sector:
+        qs = qs.filter(sectors__code=f.sector)
+    if f.agency_id:
+        qs = qs.filter(lead_agency_id=f.agency_id)
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.overdue:
+        qs = qs.filter(due_at__lt=moment)
+    if f.q:
+        qs = qs.filter(title__icontains=f.q)
+    if f.assignee_id:
+        qs = qs.filter(assignee_id=f.assignee_id)
+    # The due *date* in Seoul orders like overdue business days (every due date is a business
+    # day); the index barrier_queue_order has exactly this order.
+    return (
+        qs.defer(*LIST_DEFERRED)
+        .select_related("firm", "lead_agency", "assignee")
+        .order_by(F("due_on").asc(nulls_last=True), "-affected_firm_count", "submitted_at", "id")
+    )
+
+
+def overdue_days(
+    barrier: Barrier, *, as_of: dt.datetime | None = None, closures: frozenset[dt.date] | None = None
+) -> int:
+    """Business days past the due time of the running step (0 when on time). Pass ``closures``
+    (``deadlines.extra_closures``) when computing this for a whole page."""
+    if barrier.due_at is None or barrier.status not in OPEN:
+        return 0
+    moment = as_of or timezone.now()
+    if barrier.due_at >= moment:
+        return 0
+    extra = closures if closures is not None else deadlines.extra_closures(around=moment)
+    return overdue_business_days(barrier.due_at, moment, extra_holidays=extra)
+
+
+# -- timeline ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    when: dt.datetime
+    actor: str
+    title: str
+    note: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+    internal: bool = False
+
+
+EVENT_TITLES: dict[str, str] = {
+    "file": "초안 작성",
+    "submit": "접수",
+    "triage": "검토·분류",
+    "forward": "소관기관 전달",
+    "transfer": "이송",
+    "request_information": "추가 정보 요청",
+    "provide_information": "추가 정보 제출",
+    "answer": "회신",
+    "accept_answer": "회신 수용(종결)",
+    "request_second_review": "재검토 요청",
+    "escalate": "규제개혁위원회 상정",
+    "close": "종결",
+    "withdraw": "취하",
+    "extend_deadline": "처리기간 연장",
+    "record_outcome": "개선 이행 기록",
+    "add_attachment": "파일 첨부",
+    "assign": "담당자 지정",
+}
+
+
+def _actor_label(event: BarrierEvent, barrier: Barrier, *, shows_identity: bool) -> str:
+    actor = event.actor
+    if actor is None:
+        return _("시스템")
+    roles = roles_of(actor)
+    if roles.city_official or roles.admin:
+        return _("서울시")
+    if roles.agency_ids:
+        return (
+            barrier.lead_agency.name
+            if barrier.lead_agency and barrier.lead_agency_id in roles.agency_ids
+            else _("소관기관")
+        )
+    if shows_identity:
+        return f"{actor.name} ({barrier.firm.name})"
+    return _("신청 기업")
+
+
+def barrier_timeline(barrier: Barrier, viewer: Any) -> list[TimelineEntry]:
+    """What ``viewer`` may see of the audit trail, oldest first: internal notes only for officials,
+    and no firm or filer names for an agency the identity is sealed from."""
+    shows_identity = can(viewer, "barrier.view_identity", barrier)
+    entries: list[TimelineEntry] = []
+    events = barrier.events.select_related("actor").exclude(kind=EventKind.DRAFT_UPDATED, verb="")
+    for event in events:
+        if event.kind == EventKind.DRAFT_UPDATED:
+            continue
+        detail: dict[str, Any] = {}
+        if event.verb == "answer":
+            detail = {"outcome": AnswerOutcome(event.data.get("outcome")).label} if event.data.get("outcome") else {}
+            if event.data.get("reason_code"):
+                detail["reason"] = DeclineReason(event.data["reason_code"]).label
+        if event.verb == "escalate":
+            detail = {"level": event.data.get("level")}
+        if event.verb == "extend_deadline":
+            detail = {"to": event.data.get("to")}
+        entries.append(
+            TimelineEntry(
+                when=event.created_at,
+                actor=_actor_label(event, barrier, shows_identity=shows_identity),
+                title=EVENT_TITLES.get(event.verb, event.verb),
+                note=event.note,
+                detail=detail,
+            )
+        )
+    for note in visible_notes(barrier, viewer):
+        entries.append(
+            TimelineEntry(
+                when=note.created_at,
+                actor=note.agency.name if note.agency else _("서울시"),
+                title=_("내부 메모"),
+                note=note.body,
+                internal=True,
+            )
+        )
+    entries.sort(key=lambda e: e.when)
+    return entries
+
+
+def visible_notes(barrier: Barrier, viewer: Any) -> QuerySet[InternalNote]:
+    """Internal notes: none for the filer; the city sees all; an agency sees its own agency's."""
+    if not can(viewer, "barrier.notes", barrier):
+        return InternalNote.objects.none()
+    roles = roles_of(viewer)
+    qs = barrier.internal_notes.select_related("agency")
+    if roles.city_official or roles.admin:
+        return qs
+    return qs.filter(agency_id__in=roles.agency_ids)
+
+
+def running_clock(barrier: Barrier) -> BarrierClock | None:
+    return barrier.clocks.filter(stopped_at__isnull=True).first()
+
+
+def attachments_for(barrier: Barrier, viewer: Any) -> list[tuple[Attachment, str]]:
+    """Attachments with the name ``viewer`` may see (a neutral one when the identity is sealed)."""
+    if not can(viewer, "barrier.view", barrier):
+        return []
+    shows_identity = can(viewer, "barrier.view_identity", barrier)
+    result = []
+    for number, attachment in enumerate(barrier.attachments.all(), start=1):
+        shown = attachment.original_name if shows_identity else f"{_('첨부')}{number}.{attachment.file_type}"
+        result.append((attachment, shown))
+    return result
+
+
+def available_actions(barrier: Barrier, viewer: Any) -> list[str]:
+    """The verbs ``viewer`` may take on ``barrier`` now (state and permission both allow)."""
+    from barriers.transitions import verbs_from
+
+    actions = [verb for verb in verbs_from(barrier.status) if can(viewer, f"barrier.{verb}", barrier)]
+    if barrier.status == BarrierStatus.DRAFT and can(viewer, "barrier.edit_draft", barrier):
+        actions.append("edit_draft")
+    if barrier.due_at is not None and barrier.status in OPEN and can(viewer, "barrier.extend_deadline", barrier):
+        actions.append("extend_deadline")
+    if barrier.status in OPEN and can(viewer, "barrier.add_attachment", barrier):
+        actions.append("add_attachment")
+    if can(viewer, "barrier.notes", barrier):
+        actions.append("add_note")
+    latest = barrier.answers.order_by("-created_at", "-pk").first() if barrier.first_answered_at else None
+    accepted = latest is not None and latest.outcome in (AnswerOutcome.ACCEPTED, AnswerOutcome.PARTLY_ACCEPTED)
+    if accepted and can(viewer, "barrier.record_outcome", barrier):
+        actions.append("record_outcome")
+    return actions
+
+
+def answer_templates_for(barrier: Barrier) -> QuerySet[AnswerTemplate]:
+    """Answer templates the lead agency may start from: its own and the shared ones."""
+    return AnswerTemplate.objects.filter(is_active=True).filter(
+        Q(agency__isnull=True) | Q(agency_id=barrier.lead_agency_id)
+    )

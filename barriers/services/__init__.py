@@ -1,0 +1,50 @@
+"""Write side of the barriers app: one function per workflow verb (keyword-only, one transaction,
+row lock, audit event, notifications on commit). Split into intake and resolution."""
+
+from barriers.services.intake import (
+    add_attachment,
+    file_barrier,
+    file_barrier_once,
+    submit_barrier,
+    update_draft,
+    withdraw_barrier,
+)
+from barriers.services.resolution import (
+    ExtensionReason,
+    add_internal_note,
+    answer_barrier,
+    assign_barrier,
+    close_barrier,
+    escalate_barrier,
+    extend_deadline,
+    forward_to_agency,
+    provide_information,
+    react_to_answer,
+    record_outcome_milestone,
+    request_more_information,
+    transfer_barrier,
+    triage_barrier,
+)
+
+__all__ = [
+    "ExtensionReason",
+    "add_attachment",
+    "add_internal_note",
+    "answer_barrier",
+    "assign_barrier",
+    "close_barrier",
+    "escalate_barrier",
+    "extend_deadline",
+    "file_barrier",
+    "file_barrier_once",
+    "forward_to_agency",
+    "provide_information",
+    "react_to_answer",
+    "record_outcome_milestone",
+    "request_more_information",
+    "submit_barrier",
+    "transfer_barrier",
+    "triage_barrier",
+    "update_draft",
+    "withdraw_barrier",
+]

@@ -1,0 +1,185 @@
+"""The one mover of barrier status, the legal clocks, and input cleaning shared by the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import require
+from barriers import deadlines
+from barriers.errors import StaleVersion, TransitionNotAllowed
+from barriers.models import Barrier, BarrierClock, BarrierEvent, ClockStep, EventKind
+from barriers.transitions import TERMINAL, VERBS, can_move
+from core.business_days import add_business_days, business_days_between
+from core.errors import NotFound, ValidationFailed
+from core.text import normalize_text
+
+BARRIER_FIELDS_CHANGED_BY_MOVE = ["status", "status_changed_at", "version", "updated_at"]
+
+
+def locked_barrier(barrier_id: int) -> Barrier:
+    """The barrier row, locked until the transaction ends (two officials may click at once)."""
+    try:
+        return Barrier.objects.select_for_update().get(pk=barrier_id)
+    except (Barrier.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("규제 애로를 찾을 수 없습니다.")) from None
+
+
+def guard(barrier: Barrier, *, actor: Any, verb: str, expected_version: int | None) -> None:
+    """Refuse unless ``actor`` sees the barrier (404), may take ``verb`` (403), is not acting on a
+    stale copy (409) and the barrier's state allows the verb (409)."""
+    require(actor, "barrier.view", barrier, hide=True)
+    require(actor, f"barrier.{verb}", barrier)
+    if expected_version is not None and expected_version != barrier.version:
+        raise StaleVersion()
+    if not can_move(barrier.status, verb):
+        raise TransitionNotAllowed(current=barrier.status, verb=verb)
+
+
+def move(
+    barrier: Barrier, *, verb: str, actor: Any, now: dt.datetime, note: str = "", data: dict[str, Any] | None = None
+) -> BarrierEvent:
+    """Set the new status, bump the version and write the audit event; the caller saves."""
+    target = VERBS[verb].target
+    if not can_move(barrier.status, verb):  # the guard ran already; this keeps move() honest on its own
+        raise TransitionNotAllowed(current=barrier.status, verb=verb)
+    event = BarrierEvent.objects.create(
+        barrier=barrier,
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=EventKind.TRANSITION,
+        verb=verb,
+        from_status=barrier.status,
+        to_status=target,
+        note=note,
+        data=data or {},
+        created_at=now,
+    )
+    barrier.status = target
+    barrier.status_changed_at = now
+    barrier.version += 1
+    if target in TERMINAL:
+        stop_clock(barrier, now=now)
+    notify_on_commit(event)
+    return event
+
+
+def record_event(
+    barrier: Barrier, *, kind: str, verb: str, actor: Any, now: dt.datetime, note: str = "", data: dict[str, Any]
+) -> BarrierEvent:
+    """An audit event that does not change the status (extension, outcome, attachment)."""
+    event = BarrierEvent.objects.create(
+        barrier=barrier,
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=kind,
+        verb=verb,
+        from_status=barrier.status,
+        to_status=barrier.status,
+        note=note,
+        data=data,
+        created_at=now,
+    )
+    notify_on_commit(event)
+    return event
+
+
+def notify_on_commit(event: BarrierEvent) -> None:
+    # Notifications run after the commit: a failed send never rolls back the transition.
+    from barriers.tasks import AUDIENCE, notify_event
+
+    if event.verb in AUDIENCE:  # drafts and attachments concern nobody else: no task at all
+        transaction.on_commit(partial(notify_event.enqueue, event_id=event.pk))
+
+
+# -- clocks ------------------------------------------------------------------------------------
+
+
+def running_clock(barrier: Barrier) -> BarrierClock | None:
+    return BarrierClock.objects.filter(barrier=barrier, stopped_at__isnull=True).first()
+
+
+def stop_clock(barrier: Barrier, *, now: dt.datetime) -> BarrierClock | None:
+    """Stop the running clock, if any, and clear the barrier's due time."""
+    clock = running_clock(barrier)
+    if clock is not None:
+        clock.stopped_at = now
+        clock.save(update_fields=["stopped_at"])
+    barrier.set_due(None)
+    barrier.due_step = ""
+    return clock
+
+
+def start_clock(barrier: Barrier, *, step: str, now: dt.datetime, due: dt.datetime | None = None) -> BarrierClock:
+    """Stop whatever runs and start the clock of ``step`` with the period configured for it."""
+    stop_clock(barrier, now=now)
+    agency = barrier.lead_agency if step in (ClockStep.AGENCY_ANSWER, ClockStep.SECOND_ANSWER) else None
+    period = deadlines.period_for(step=step, kind=barrier.kind, agency=agency)
+    clock = BarrierClock.objects.create(
+        barrier=barrier,
+        step=step,
+        agency=agency,
+        started_at=now,
+        period_days=period.days,
+        counting=period.counting.value,
+        due_at=due or deadlines.compute_due(started_at=now, period=period),
+    )
+    barrier.set_due(clock.due_at)
+    barrier.due_step = step
+    return clock
+
+
+def resume_agency_clock(barrier: Barrier, *, now: dt.datetime) -> BarrierClock:
+    """Restart the agency's clock after 보완: the days the filer took are not counted."""
+    paused = (
+        BarrierClock.objects.filter(barrier=barrier, step=ClockStep.AGENCY_ANSWER, stopped_at__isnull=False)
+        .order_by("-stopped_at", "-pk")
+        .first()
+    )
+    if paused is None or paused.stopped_at is None:
+        return start_clock(barrier, step=ClockStep.AGENCY_ANSWER, now=now)
+    paused_at = timezone.localtime(paused.stopped_at)
+    old_due = timezone.localtime(paused.due_at)
+    extra = deadlines.extra_closures(around=now)
+    waited = business_days_between(paused_at.date(), timezone.localtime(now).date(), extra_holidays=extra)
+    due = old_due
+    if waited > 0:
+        new_day = add_business_days(old_due.date(), waited, first_day_counts=False, extra_holidays=extra)
+        due = old_due.replace(year=new_day.year, month=new_day.month, day=new_day.day)
+    clock = start_clock(barrier, step=ClockStep.AGENCY_ANSWER, now=now, due=due)
+    if clock.period_days != paused.period_days:
+        clock.period_days = paused.period_days
+        clock.save(update_fields=["period_days"])
+    return clock
+
+
+# -- input -------------------------------------------------------------------------------------
+
+
+def clean_text(value: Any, *, field: str, label: str, max_length: int, required: bool = False) -> str:
+    """Normalised text (NFC, no controls or invisibles) within ``max_length``, or a 400."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed(_("%(label)s의 형식이 올바르지 않습니다.") % {"label": label}, field=field)
+    if len(value) > max_length * 2:  # refuse absurd input before normalising it
+        raise ValidationFailed(
+            _("%(label)s은(는) %(max)s자 이내로 입력하세요.") % {"label": label, "max": f"{max_length:,}"}, field=field
+        )
+    text = normalize_text(value)
+    if required and not text:
+        raise ValidationFailed(_("%(label)s을(를) 입력하세요.") % {"label": label}, field=field)
+    if len(text) > max_length:
+        raise ValidationFailed(
+            _("%(label)s은(는) %(max)s자 이내로 입력하세요.") % {"label": label, "max": f"{max_length:,}"}, field=field
+        )
+    return text
+
+
+def clean_line(value: Any, *, field: str, label: str, max_length: int, required: bool = False) -> str:
+    """Like ``clean_text`` for one-line values (titles, statute names): line breaks become spaces."""
+    text = clean_text(value, field=field, label=label, max_length=max_length, required=required)
+    return " ".join(text.split())

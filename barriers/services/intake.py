@@ -1,0 +1,282 @@
+"""Intake: filing, editing and submitting a barrier, withdrawing it, and its attachments."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.permissions import require
+from barriers import files
+from barriers.models import (
+    BODY_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    Attachment,
+    Barrier,
+    BarrierStatus,
+    ClockStep,
+    EventKind,
+    IdempotencyRecord,
+    Privacy,
+    RequestKind,
+)
+from barriers.services._core import clean_line, clean_text, guard, locked_barrier, move, record_event, start_clock
+from core.errors import Conflict, ValidationFailed
+from firms.models import Firm, Sector
+
+MAX_COST_WON = 10**15
+MAX_DELAY_MONTHS = 600
+MIN_BODY_TO_SUBMIT = 20
+
+
+def _sectors(codes: Any) -> list[Sector]:
+    if codes is None:
+        return []
+    if not isinstance(codes, list | tuple) or not all(isinstance(c, str) for c in codes) or len(codes) > 6:
+        raise ValidationFailed(_("분야를 올바르게 선택하세요."), field="sectors")
+    wanted = {c.strip().lower() for c in codes}
+    found = list(Sector.objects.filter(code__in=wanted))
+    if len(found) != len(wanted):
+        raise ValidationFailed(_("알 수 없는 분야가 있습니다."), field="sectors")
+    return found
+
+
+def _choice(value: Any, *, choices: type[Any], field: str, label: str) -> str:
+    if value not in choices.values:
+        raise ValidationFailed(_("%(label)s을(를) 올바르게 선택하세요.") % {"label": label}, field=field)
+    return str(value)
+
+
+def _optional_int(value: Any, *, field: str, label: str, maximum: int) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise ValidationFailed(_("%(label)s을(를) 0 이상의 올바른 숫자로 입력하세요.") % {"label": label}, field=field)
+    return value
+
+
+def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate and normalise the filer's fields (only those given)."""
+    cleaned: dict[str, Any] = {}
+    if "title" in fields:
+        cleaned["title"] = clean_line(fields["title"], field="title", label=_("제목"), max_length=TITLE_MAX)
+    if "body" in fields:
+        cleaned["body"] = clean_text(fields["body"], field="body", label=_("내용"), max_length=BODY_MAX)
+    for name, label in (
+        ("statutes_named", _("관련 법령")),
+        ("desired_change", _("개선 요청 사항")),
+        ("harm_lost_market", _("잃은 시장·기회")),
+    ):
+        if name in fields:
+            cleaned[name] = clean_text(fields[name], field=name, label=label, max_length=TEXT_MAX)
+    if "harm_cost_won" in fields:
+        cleaned["harm_cost_won"] = _optional_int(
+            fields["harm_cost_won"], field="harm_cost_won", label=_("추정 비용"), maximum=MAX_COST_WON
+        )
+    if "harm_delay_months" in fields:
+        cleaned["harm_delay_months"] = _optional_int(
+            fields["harm_delay_months"], field="harm_delay_months", label=_("사업 지연"), maximum=MAX_DELAY_MONTHS
+        )
+    if "privacy" in fields:
+        cleaned["privacy"] = _choice(fields["privacy"], choices=Privacy, field="privacy", label=_("공개 범위"))
+    if "kind" in fields:
+        cleaned["kind"] = _choice(fields["kind"], choices=RequestKind, field="kind", label=_("민원 종류"))
+    if "seal_from_agency" in fields:
+        cleaned["seal_from_agency"] = bool(fields["seal_from_agency"])
+    return cleaned
+
+
+FILER_FIELDS = frozenset(
+    {
+        "title",
+        "body",
+        "statutes_named",
+        "desired_change",
+        "harm_cost_won",
+        "harm_delay_months",
+        "harm_lost_market",
+        "privacy",
+        "kind",
+        "seal_from_agency",
+    }
+)
+
+
+@transaction.atomic
+def file_barrier(
+    *,
+    actor: Any,
+    firm: Firm,
+    title: str,
+    body: str,
+    sector_codes: list[str] | None = None,
+    submit: bool = False,
+    **fields: Any,
+) -> Barrier:
+    """Create a barrier as a draft (작성 중) for ``firm``; with ``submit`` it is submitted at once."""
+    require(actor, "barrier.file", firm)
+    unknown = set(fields) - FILER_FIELDS
+    if unknown:
+        raise ValidationFailed(_("알 수 없는 항목이 있습니다."), field=sorted(unknown)[0])
+    cleaned = _clean_fields({"title": title, "body": body, **fields})
+    if not cleaned["title"] and not cleaned["body"]:
+        raise ValidationFailed(_("제목이나 내용을 입력하세요."), field="title")
+    sectors = _sectors(sector_codes)
+    now = timezone.now()
+    barrier = Barrier.objects.create(firm=firm, filed_by=actor, status=BarrierStatus.DRAFT, **cleaned)
+    # A new row has no sectors yet: one bulk insert instead of set()'s read-then-write.
+    Barrier.sectors.through.objects.bulk_create(
+        [Barrier.sectors.through(barrier_id=barrier.pk, sector_id=s.pk) for s in sectors]
+    )
+    record_event(barrier, kind=EventKind.DRAFT_UPDATED, verb="file", actor=actor, now=now, data={})
+    if submit:
+        return submit_barrier(barrier_id=barrier.pk, actor=actor)
+    return barrier
+
+
+def _fingerprint(payload: dict[str, Any]) -> str:
+    import json
+
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def file_barrier_once(
+    *, actor: Any, idempotency_key: str, payload: dict[str, Any], firm: Firm, **kwargs: Any
+) -> tuple[Barrier, bool]:
+    """``file_barrier`` honouring an Idempotency-Key: a retry with the same key and payload
+    returns the first barrier (created=False); the same key with another payload is a 409."""
+    key = idempotency_key.strip()
+    if not key or len(key) > 100 or not key.isprintable() or not key.isascii():
+        raise ValidationFailed(_("Idempotency-Key는 100자 이내의 영문·숫자로 보내세요."), field="Idempotency-Key")
+    fingerprint = _fingerprint(payload)
+
+    def existing() -> tuple[Barrier, bool] | None:
+        record = IdempotencyRecord.objects.filter(user=actor, key=key).select_related("barrier").first()
+        if record is None:
+            return None
+        if record.fingerprint != fingerprint:
+            raise Conflict(_("같은 Idempotency-Key로 다른 내용을 보냈습니다."), code="idempotency_key_reused")
+        return record.barrier, False
+
+    found = existing()
+    if found:
+        return found
+    try:
+        with transaction.atomic():
+            barrier = file_barrier(actor=actor, firm=firm, **kwargs)
+            IdempotencyRecord.objects.create(user=actor, key=key, fingerprint=fingerprint, barrier=barrier)
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: answer with its barrier.
+        found = existing()
+        if found:
+            return found
+        raise
+    return barrier, True
+
+
+@transaction.atomic
+def update_draft(*, barrier_id: int, actor: Any, expected_version: int | None = None, **fields: Any) -> Barrier:
+    """Change a draft (autosave). Only drafts can be edited; submitted text is the record."""
+    barrier = locked_barrier(barrier_id)
+    guard(barrier, actor=actor, verb="submit", expected_version=expected_version)  # same rule: drafts only
+    require(actor, "barrier.edit_draft", barrier)
+    sector_codes = fields.pop("sector_codes", None)
+    unknown = set(fields) - FILER_FIELDS
+    if unknown:
+        raise ValidationFailed(_("알 수 없는 항목이 있습니다."), field=sorted(unknown)[0])
+    cleaned = _clean_fields(fields)
+    for name, value in cleaned.items():
+        setattr(barrier, name, value)
+    barrier.version += 1
+    barrier.save()
+    if sector_codes is not None:
+        barrier.sectors.set(_sectors(sector_codes))
+    return barrier
+
+
+@transaction.atomic
+def submit_barrier(*, barrier_id: int, actor: Any, expected_version: int | None = None) -> Barrier:
+    """Submit a complete draft (접수); the city's triage clock starts."""
+    barrier = locked_barrier(barrier_id)
+    guard(barrier, actor=actor, verb="submit", expected_version=expected_version)
+    if not barrier.title:
+        raise ValidationFailed(_("제목을 입력하세요."), field="title")
+    if len(barrier.body) < MIN_BODY_TO_SUBMIT:
+        raise ValidationFailed(
+            _("내용을 %(n)s자 이상 구체적으로 적어 주세요.") % {"n": MIN_BODY_TO_SUBMIT}, field="body"
+        )
+    if not barrier.sectors.exists():
+        raise ValidationFailed(_("분야를 하나 이상 선택하세요."), field="sectors")
+    now = timezone.now()
+    move(barrier, verb="submit", actor=actor, now=now)
+    barrier.submitted_at = now
+    start_clock(barrier, step=ClockStep.TRIAGE, now=now)
+    barrier.save()
+    return barrier
+
+
+@transaction.atomic
+def withdraw_barrier(*, barrier_id: int, actor: Any, reason: str = "", expected_version: int | None = None) -> Barrier:
+    """The filer withdraws (취하) at any open step; the clocks stop."""
+    barrier = locked_barrier(barrier_id)
+    guard(barrier, actor=actor, verb="withdraw", expected_version=expected_version)
+    note = clean_text(reason, field="reason", label=_("취하 사유"), max_length=TEXT_MAX)
+    now = timezone.now()
+    move(barrier, verb="withdraw", actor=actor, now=now, note=note)
+    barrier.closed_at = now
+    barrier.save()
+    return barrier
+
+
+@transaction.atomic
+def add_attachment(*, barrier_id: int, actor: Any, name: str, data: bytes) -> Attachment:
+    """Attach a file while the barrier is open; its type is checked by content."""
+    barrier = locked_barrier(barrier_id)
+    require(actor, "barrier.view", barrier, hide=True)
+    require(actor, "barrier.add_attachment", barrier)
+    if barrier.status in (BarrierStatus.CLOSED, BarrierStatus.WITHDRAWN):
+        raise Conflict(_("종결되거나 취하된 건에는 파일을 첨부할 수 없습니다."), code="transition_not_allowed")
+    if barrier.attachments.count() >= files.MAX_FILES_PER_BARRIER:
+        raise ValidationFailed(
+            _("파일은 %(n)s개까지 첨부할 수 있습니다.") % {"n": files.MAX_FILES_PER_BARRIER}, field="file"
+        )
+    file_type, shown = files.check_upload(name=name, data=data)
+    if file_type.code == "jpg":
+        try:
+            data = files.strip_jpeg_metadata(data)  # no GPS position or camera serial leaves with it
+        except ValueError:
+            raise ValidationFailed(_("손상된 이미지 파일입니다."), field="file") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if barrier.attachments.filter(sha256=digest).exists():
+        raise Conflict(_("같은 파일이 이미 첨부되어 있습니다."), code="duplicate_attachment")
+    attachment = Attachment(
+        barrier=barrier,
+        uploaded_by=actor,
+        original_name=shown,
+        file_type=file_type.code,
+        content_type=file_type.content_type,
+        size=len(data),
+        sha256=digest,
+    )
+    # The name given to storage only carries the sniffed extension; the stored name is random.
+    attachment.file.save(f"upload.{file_type.code}", ContentFile(data), save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    now = timezone.now()
+    record_event(
+        barrier,
+        kind=EventKind.ATTACHMENT_ADDED,
+        verb="add_attachment",
+        actor=actor,
+        now=now,
+        data={"attachment_id": attachment.pk, "file_type": file_type.code, "size": len(data)},
+    )
+    return attachment
