@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from barriers.models import Barrier, BarrierAnswer, BarrierClock, ClockStep
 from core.business_days import SEOUL, is_business_day
 from core.errors import ValidationFailed
 from firms.models import Firm, Sector, SizeClass
@@ -92,12 +93,18 @@ class BarrierRecord(Protocol):
     Datetimes are aware; business days are counted in Seoul time.
     """
 
-    submitted_at: dt.datetime | None
-    first_answered_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    outcome: str
-    due_at: dt.datetime | None
-    escalated: bool
+    @property
+    def submitted_at(self) -> dt.datetime | None: ...
+    @property
+    def first_answered_at(self) -> dt.datetime | None: ...
+    @property
+    def closed_at(self) -> dt.datetime | None: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def due_at(self) -> dt.datetime | None: ...
+    @property
+    def escalated(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -249,13 +256,47 @@ def barrier_metrics_by(
 def barrier_records(*, since: dt.date | None = None, until: dt.date | None = None) -> list[BarrierRecord]:
     """The barriers the dashboards measure, filed between ``since`` and ``until`` (Seoul dates).
 
-    Empty until the barriers workflow (issue 3) ships. **Barriers engineer:** replace the body with
-    a query that yields ``BarrierRecord``-shaped rows, e.g. ``Barrier.objects.filter(submitted_at__
-    date__range=...).annotate(escalated=..., outcome=<first answer's outcome>, sector=...)`` — or,
-    for the 1,000,000-barrier target, rows of a pre-aggregated table refreshed by a task. Nothing
-    else in insights needs to change; the dashboards, CSV and JSON already show these metrics.
+    One row per submitted barrier: its first answer's outcome, the due time of the first agency-
+    answer clock (what "answered on time" is measured against), whether it was escalated, and the
+    dimensions (sector names, lead agency, the firm's cluster, size and growth stage).
+    For the 1,000,000-barrier target this should become a pre-aggregated table refreshed by a task.
     """
-    return []
+    barriers = Barrier.objects.filter(submitted_at__isnull=False)
+    if since is not None:
+        barriers = barriers.filter(submitted_at__date__gte=since)
+    if until is not None:
+        barriers = barriers.filter(submitted_at__date__lte=until)
+    first_outcome = BarrierAnswer.objects.filter(barrier=OuterRef("pk")).order_by("created_at", "pk").values("outcome")
+    first_answer_due = (
+        BarrierClock.objects.filter(barrier=OuterRef("pk"), step=ClockStep.AGENCY_ANSWER)
+        .order_by("started_at", "pk")
+        .values("due_at")
+    )
+    rows = (
+        barriers.select_related("lead_agency", "firm__cluster")
+        .prefetch_related("sectors")
+        .annotate(first_outcome=Subquery(first_outcome[:1]), first_answer_due=Subquery(first_answer_due[:1]))
+    )
+    today = timezone.localdate()
+    records: list[BarrierRecord] = []
+    for barrier in rows:
+        firm = barrier.firm
+        records.append(
+            PlainBarrierRecord(
+                submitted_at=barrier.submitted_at,
+                first_answered_at=barrier.first_answered_at,
+                closed_at=barrier.closed_at,
+                outcome=barrier.first_outcome or "",  # type: ignore[attr-defined]
+                due_at=barrier.first_answer_due,  # type: ignore[attr-defined]
+                escalated=barrier.escalation_level > 0,
+                sector=tuple(sector.name for sector in barrier.sectors.all()),
+                agency=barrier.lead_agency.name if barrier.lead_agency else "—",
+                cluster=firm.cluster.name if firm.cluster else "—",
+                size=str(SizeClass(firm.size_class).label),
+                stage=str(firm.growth_stage(as_of=today).label),
+            )
+        )
+    return records
 
 
 # -- firms -----------------------------------------------------------------------------------

@@ -86,3 +86,33 @@ def test_business_day_ranks_agree_with_core_counting():
         for b in days[::5]:
             start, end = (dt.datetime.combine(d, dt.time(23, 30), tzinfo=SEOUL) for d in (a, b))
             assert ranks.between(start, end) == business_days_between(a, b)
+
+
+def test_barrier_records_come_from_the_workflow(firm, firm_member, city_official, agency, agency_official):
+    """A barrier filed, forwarded and declined is measured with its first answer and its clock."""
+    from barriers import services as barrier_services
+    from insights.selectors import barrier_records
+
+    barrier = barrier_services.file_barrier(
+        actor=firm_member,
+        firm=firm,
+        title="로봇 보도 통행",
+        body="배송 로봇이 보도를 다닐 수 없습니다.",
+        sector_codes=["robots"],
+        submit=True,
+    )
+    barrier_services.triage_barrier(barrier_id=barrier.pk, actor=city_official, kind="proposal", lead_agency=agency)
+    barrier_services.forward_to_agency(barrier_id=barrier.pk, actor=city_official)
+    barrier_services.answer_barrier(
+        barrier_id=barrier.pk,
+        actor=agency_official,
+        outcome="declined",
+        body="허용되지 않습니다.",
+        reason_code="safety",
+        legal_basis="도로교통법 제13조의2",
+    )
+    (record,) = barrier_records()
+    assert record.outcome == "declined"
+    assert record.due_at is not None and record.first_answered_at is not None
+    assert record.agency == agency.name and record.sector == ("로봇",)
+    assert record.escalated is False
