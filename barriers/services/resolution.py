@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,6 +48,7 @@ from barriers.services.intake import _sectors
 from barriers.transitions import OPEN
 from core.business_days import Counting, Period
 from core.errors import Conflict, ValidationFailed
+from surveys.services import start_answer_survey
 
 
 class ExtensionReason:
@@ -266,6 +268,15 @@ def answer_barrier(
     barrier.first_answered_at = barrier.first_answered_at or now
     start_clock(barrier, step=ClockStep.REACTION, now=now)
     barrier.save()
+    # The firm rates this answer now and again six weeks later (surveys mails after commit).
+    start_answer_survey(
+        firm=barrier.firm,
+        subject_type="barriers.barrieranswer",
+        subject_id=answer.pk,
+        subject_label=barrier.title,
+        subject_url=reverse("barriers:detail", args=[barrier.pk]),
+        answered_at=now,
+    )
     return barrier
 
 

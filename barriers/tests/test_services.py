@@ -560,3 +560,12 @@ def test_idempotency_key_returns_the_first_barrier(firm, firm_member):
             actor=firm_member, idempotency_key="x" * 10_000, payload=payload, firm=firm, title="중복", body=BODY
         )
     assert Barrier.objects.count() == 1
+
+
+def test_an_answer_starts_the_firms_satisfaction_survey(answered):
+    from surveys.models import Survey, SurveyKind
+
+    answer = answered.answers.get()
+    survey = Survey.objects.get(kind=SurveyKind.ANSWER_SATISFACTION, subject_id=answer.pk)
+    assert survey.subject_type == "barriers.barrieranswer"
+    assert survey.followups.filter(kind=SurveyKind.FOLLOWUP).exists()
