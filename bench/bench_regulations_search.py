@@ -1,0 +1,141 @@
+"""Regulation search: latency and recall@10 against a character-bigram BM25 baseline.
+
+    DEBUG=1 [DATABASE_URL=...] .venv/bin/python bench/bench_regulations_search.py [--queries 500]
+
+Runs against the database as imported (``manage.py import_statutes --sectors`` or the full
+corpus). Queries are the titles and bodies of ``../shared/data/barriers-dev.jsonl`` (the first
+N of titles+bodies, in file order). Prints:
+
+* latency p50/p95/max of ``search_articles`` and ``search_statutes`` (warm, one process), as wall
+  time and as this thread's CPU time (the latter is less distorted by other load on the machine,
+  but leaves out the PostgreSQL server's work);
+* recall@10 of the labelled statutes (``statutes`` field) among the ten statutes Haechi returns
+  for each complaint body, counting only labels that exist in the imported corpus;
+* the same recall for a plain BM25 over character bigrams of article texts (statute ranked by its
+  best article), built here with scikit-learn on the same articles — no morphology, no aliases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haechi.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import numpy as np  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
+
+from regulations.models import Article, Statute  # noqa: E402
+from regulations.search.names import clean_name  # noqa: E402
+from regulations.selectors import search_articles, search_statutes  # noqa: E402
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def load_dev() -> list[dict]:
+    path = Path(settings.HAECHI_DATA_DIR) / "barriers-dev.jsonl"
+    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+
+
+def latency(queries: list[str]) -> None:
+    search_articles("워밍업")  # loads kiwipiepy
+    for name, finder in (("search_articles", search_articles), ("search_statutes", search_statutes)):
+        timings, cpu = [], []
+        for query in queries:
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            finder(query[:1000], limit=10)
+            timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.thread_time() - started_cpu) * 1000)
+        print(
+            f"{name:16s} n={len(timings)} wall p50={percentile(timings, 50):.1f} ms "
+            f"p95={percentile(timings, 95):.1f} ms max={max(timings):.1f} ms | "
+            f"this thread's CPU p50={percentile(cpu, 50):.1f} ms p95={percentile(cpu, 95):.1f} ms"
+        )
+
+
+class BigramBM25:
+    """Okapi BM25 (k1=1.2, b=0.75) over character bigrams of each article (title + text)."""
+
+    def __init__(self) -> None:
+        rows = list(Article.objects.values_list("statute_id", "title", "text"))
+        self.statute_ids = np.array([r[0] for r in rows])
+        self.vectorizer = CountVectorizer(analyzer="char", ngram_range=(2, 2), dtype=np.float32)
+        tf = self.vectorizer.fit_transform([f"{title} {text}" for _s, title, text in rows]).tocsc()
+        lengths = np.asarray(tf.sum(axis=1)).ravel()
+        df = np.diff(tf.indptr)
+        n = tf.shape[0]
+        self.idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        k1, b = 1.2, 0.75
+        tf = tf.tocoo()
+        norm = k1 * (1 - b + b * lengths / lengths.mean())
+        data = tf.data * (k1 + 1) / (tf.data + norm[tf.row])
+        from scipy.sparse import csr_matrix
+
+        self.weights = csr_matrix((data * self.idf[tf.col], (tf.row, tf.col)), shape=tf.shape)
+
+    def top_statutes(self, query: str, k: int = 10) -> list[str]:
+        q = self.vectorizer.transform([query])
+        q.data[:] = 1.0
+        scores = np.asarray((self.weights @ q.T).todense()).ravel()
+        order = np.argsort(-scores)[: k * 20]
+        out: list[str] = []
+        for index in order:
+            law_id = str(self.statute_ids[index])
+            if law_id not in out:
+                out.append(law_id)
+            if len(out) == k:
+                break
+        return out
+
+
+def recall(dev: list[dict]) -> None:
+    names = {clean_name(n): law_id for n, law_id in Statute.objects.values_list("name", "law_id")}
+    cases = []
+    for item in dev:
+        labels = {names[clean_name(n)] for n in item["statutes"] if clean_name(n) in names}
+        if labels:
+            cases.append((item["text"], labels))
+    print(f"recall@10 over {len(cases)} dev barriers whose labelled statutes are imported (of {len(dev)})")
+    started = time.perf_counter()
+    baseline = BigramBM25()
+    print(f"  baseline index built in {time.perf_counter() - started:.1f} s")
+    ours, base = [], []
+    for text, labels in cases:
+        found = [h.statute.law_id for h in search_statutes(text[:1000], limit=10)]
+        ours.append(len(labels & set(found)) / len(labels))
+        base.append(len(labels & set(baseline.top_statutes(text))) / len(labels))
+    print(f"  Haechi search_statutes : {100 * statistics.mean(ours):.1f}%")
+    print(f"  bigram BM25 baseline   : {100 * statistics.mean(base):.1f}%")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--queries", type=int, default=500)
+    args = parser.parse_args()
+    print(
+        f"database: {connection.vendor}; statutes {Statute.objects.count():,}, articles {Article.objects.count():,}, "
+        f"indexed {Article.objects.exclude(tokens='').count():,}"
+    )
+    dev = load_dev()
+    queries = [q for item in dev for q in (item["title"], item["text"])][: args.queries]
+    latency(queries)
+    recall(dev)
+
+
+if __name__ == "__main__":
+    main()

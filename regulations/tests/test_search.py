@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from core.errors import ValidationFailed
+from regulations.aliases import rule_aliases
+from regulations.selectors import search_articles, search_statutes, statute_by_name_or_alias, statutes_mentioned
+
+pytestmark = pytest.mark.django_db
+
+
+# -- aliases ---------------------------------------------------------------------------------
+
+
+def test_rule_alias_shortens_about_law_to_its_head_noun():
+    assert "위치정보법" in rule_aliases("위치정보의 보호 및 이용 등에 관한 법률")
+
+
+def test_rule_alias_keeps_role_suffix():
+    assert "자본시장법 시행령" in rule_aliases("자본시장과 금융투자업에 관한 법률 시행령")
+
+
+def test_rule_alias_refuses_head_that_is_not_a_noun_phrase():
+    assert not any(a.endswith("를법") for a in rule_aliases("국가를 당사자로 하는 계약에 관한 법률"))
+
+
+def test_curated_alias_resolves_to_statute(imported):
+    assert statute_by_name_or_alias("자본시장법").law_id == "009015"
+    assert statute_by_name_or_alias("개인정보법").law_id == "011357"
+    assert statute_by_name_or_alias("정보통신융합법").law_id == "011902"
+
+
+def test_name_resolves_without_spaces_in_brackets_and_in_nfd(imported):
+    assert statute_by_name_or_alias("「개인정보보호법」").law_id == "011357"
+    assert statute_by_name_or_alias(unicodedata.normalize("NFD", "도로교통법")).law_id == "001638"
+
+
+def test_unknown_name_resolves_to_none(imported):
+    assert statute_by_name_or_alias("없는법") is None
+    assert statute_by_name_or_alias("") is None
+
+
+def test_mentions_prefer_the_longest_name(imported):
+    mentions = statutes_mentioned("의료법 시행령 제1조와 도로교통법")
+
+    assert [m.statute.name for m in mentions] == ["의료법 시행령", "도로교통법"]
+
+
+# -- ranking table ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("_case", "query", "expected"),
+    [
+        ("official name", "의료법", "의료법"),
+        ("abbreviation", "자본시장법", "자본시장과 금융투자업에 관한 법률"),
+        ("abbreviation with topic", "개인정보법 가명정보", "개인정보 보호법"),
+        ("descriptive", "배달로봇 보도 통행", "도로교통법"),
+        ("sandbox words", "임시허가 기준 없음", "정보통신 진흥 및 융합 활성화 등에 관한 특별법"),
+    ],
+)
+def test_statute_ranking(imported, _case, query, expected):
+    assert search_statutes(query)[0].statute.name == expected
+
+
+@pytest.mark.parametrize(
+    ("_case", "query", "expected"),
+    [
+        ("article reference", "의료법 제33조", ("의료법", "제33조")),
+        ("reference without 제", "도로교통법 13조의2", ("도로교통법", "제13조의2")),
+        ("alias reference", "개인정보법 제28조의3", ("개인정보 보호법", "제28조의3")),
+        ("descriptive", "배달로봇 보도 통행", ("도로교통법", "제2조")),
+        ("descriptive 2", "원격의료 화상통신", ("의료법", "제34조")),
+    ],
+)
+def test_article_ranking(imported, _case, query, expected):
+    top = search_articles(query)[0]
+    assert (top.statute.name, top.article.number) == expected
+
+
+def test_descriptive_query_finds_pedestrian_path_rules(imported):
+    numbers = [(h.statute.name, h.article.number) for h in search_articles("배달로봇 보도 통행")[:3]]
+
+    assert ("도로교통법", "제8조") in numbers
+
+
+def test_name_match_ranks_before_text_match(imported):
+    hits = search_statutes("의료법")
+
+    assert hits[0].match == "name"
+    assert hits[1].statute.name == "의료법 시행령"
+
+
+def test_snippet_marks_matches_and_escapes_html(imported):
+    hit = search_articles("보도 통행")[0]
+
+    assert "<mark>보도</mark>" in hit.snippet
+    assert "<script" not in hit.snippet
+
+
+def test_filters_by_kind_agency_and_sector(imported, agencies):
+    assert {h.statute.kind for h in search_articles("목적", kind="대통령령")} == {"대통령령"}
+    assert {h.statute.name for h in search_articles("통행", agency=agencies["경찰청"])} == {"도로교통법"}
+    assert {h.statute.name for h in search_statutes("법", sector="fintech")} <= {
+        "자본시장과 금융투자업에 관한 법률",
+        "금융혁신지원 특별법",
+    }
+    assert search_articles("통행", agency="없는기관") == []
+
+
+# -- bad input --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", " ", "법", "%", "_", "%%%" * 300, "\\", '"', '"unbalanced', "*", "보도*", "NEAR(보도 통행)", "보도 OR 통행",
+     "보도 AND NOT", "'; DROP TABLE x; --", "보도\u0000통행", "\u200b\u202e보도", "<script>alert(1)</script>", "：＊"],
+)  # fmt: skip
+def test_hostile_queries_never_fail(imported, query):
+    search_statutes(query)
+    search_articles(query)
+
+
+def test_nfd_query_finds_the_same_as_nfc(imported):
+    nfc = [h.article.pk for h in search_articles("보도 통행")]
+    nfd = [h.article.pk for h in search_articles(unicodedata.normalize("NFD", "보도 통행"))]
+
+    assert nfc == nfd and nfc
+
+
+def test_too_long_query_is_refused_with_a_code(imported):
+    with pytest.raises(ValidationFailed) as caught:
+        search_articles("가" * 10_000)
+
+    assert caught.value.code == "query_too_long"
+
+
+def test_search_on_empty_database_returns_nothing(db):
+    assert search_statutes("의료법") == []
+    assert search_articles("보도 통행") == []
