@@ -273,3 +273,19 @@ def answer_templates_for(barrier: Barrier) -> QuerySet[AnswerTemplate]:
     return AnswerTemplate.objects.filter(is_active=True).filter(
         Q(agency__isnull=True) | Q(agency_id=barrier.lead_agency_id)
     )
+
+
+def barriers_citing_statute(*, statute: Any, article: Any | None, user: Any, limit: int = 50) -> QuerySet[Barrier]:
+    """Barriers ``user`` may see that name the statute (or an alias), and the article when given.
+
+    Matches the filer's free-text statute field and the body; routing's resolved references will
+    replace this text match once barriers store them.
+    """
+    names = [statute.name, *statute.aliases.values_list("name", flat=True)]
+    named = Q()
+    for name in names:
+        named |= Q(statutes_named__icontains=name) | Q(body__icontains=name)
+    barriers = barriers_for_user(user).filter(named)
+    if article is not None:
+        barriers = barriers.filter(Q(statutes_named__icontains=article.number) | Q(body__icontains=article.number))
+    return barriers.order_by("-submitted_at")[:limit]

@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from regulations import citations
 from regulations.models import Statute
 
 pytestmark = pytest.mark.django_db
@@ -53,25 +52,18 @@ def test_unknown_statute_and_article_are_404(client, imported):
     assert client.get(reverse("regulations:article", args=["001788", "제999조"])).status_code == 404
 
 
-def test_passport_asks_the_workflow_for_barriers_visible_to_the_viewer(client, imported, firm_member, monkeypatch):
-    seen = {}
+def test_passport_lists_barriers_citing_the_statute_only_to_those_who_may_see_them(
+    client, imported, firm, firm_member, other_firm_member
+):
+    from barriers.models import BarrierStatus
+    from barriers.tests.factories import barrier_in
 
-    def fake(*, statute, article, user):
-        seen["user"] = user
-        return ["공개된 애로 1건"] if user.is_authenticated else []
-
-    monkeypatch.setattr(
-        citations.importlib,
-        "import_module",
-        lambda name: type("M", (), {"barriers_citing_statute": staticmethod(fake)}),
-    )
-    anonymous = client.get(reverse("regulations:statute", args=["001788"])).content.decode()
+    barrier_in(BarrierStatus.SUBMITTED, firm=firm, title="비대면 진료 제한", statutes_named="의료법 제33조")
+    url = reverse("regulations:statute", args=["001788"])
     client.force_login(firm_member)
-    member = client.get(reverse("regulations:statute", args=["001788"])).content.decode()
-
-    assert "공개된 애로 1건" not in anonymous
-    assert "공개된 애로 1건" in member
-    assert seen["user"] == firm_member
+    assert "비대면 진료 제한" in client.get(url).content.decode()
+    client.force_login(other_firm_member)
+    assert "비대면 진료 제한" not in client.get(url).content.decode()
 
 
 def test_sector_page_lists_core_regulations(client, imported, sectors):
