@@ -20,6 +20,9 @@ run: $(STAMP)
 	mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 $(PY) manage.py load_ecosystem_indicators
+	DEBUG=1 $(PY) manage.py import_bizinfo
+	DEBUG=1 $(PY) manage.py import_statutes --sectors --skip-index
 	DEBUG=1 PORT=$(PORT) $(PY) manage.py serve_with_worker --port $(PORT)
 
 # Lint, type check, migrations check and the test suite (DATABASE_URL selects the database).

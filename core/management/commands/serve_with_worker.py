@@ -2,7 +2,8 @@
 
 Used by `make run`. The web server (Django's development server, or gunicorn with --gunicorn)
 and the django-tasks database worker run as child processes; a worker that dies is restarted
-with a growing delay, and stopping this command (Ctrl-C) stops both.
+with a growing delay, and stopping this command (Ctrl-C) stops both. The periodic jobs that a
+production deployment runs from cron (see README) are started here on the same schedule.
 """
 
 from __future__ import annotations
@@ -16,6 +17,17 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 _MAX_BACKOFF_SECONDS = 60
+# Run once in the background at start: the statute subset's morphological index takes minutes on
+# a laptop, and search works (names, aliases) while it fills in.
+STARTUP_JOBS: tuple[tuple[str, ...], ...] = (("import_statutes", "--sectors"),)
+# (management command, interval in seconds): the cron table of a production deployment.
+PERIODIC_JOBS: tuple[tuple[str, int], ...] = (
+    ("refresh_dashboards", 5 * 60),
+    ("retry_notifications", 5 * 60),
+    ("send_survey_mail", 60 * 60),
+    ("notify_program_matches", 24 * 60 * 60),
+    ("barrier_digest", 24 * 60 * 60),
+)
 
 
 class Command(BaseCommand):
@@ -45,8 +57,18 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         backoff = 1
+        jobs: dict[str, subprocess.Popen[bytes]] = {
+            " ".join(job): subprocess.Popen([sys.executable, "manage.py", *job]) for job in STARTUP_JOBS
+        }
+        next_run = {name: time.monotonic() + 30 for name, _interval in PERIODIC_JOBS}
         try:
             while not stopping and web.poll() is None:
+                now = time.monotonic()
+                for name, interval in PERIODIC_JOBS:
+                    running = jobs.get(name)
+                    if now >= next_run[name] and (running is None or running.poll() is not None):
+                        jobs[name] = subprocess.Popen([sys.executable, "manage.py", name])
+                        next_run[name] = now + interval
                 if worker.poll() is not None:
                     self.stderr.write(f"worker exited with {worker.returncode}; restarting in {backoff}s")
                     time.sleep(backoff)
@@ -54,10 +76,11 @@ class Command(BaseCommand):
                     worker = subprocess.Popen(worker_cmd)
                 time.sleep(0.5)
         finally:
-            for process in (worker, web):
+            children = [worker, web, *jobs.values()]
+            for process in children:
                 if process.poll() is None:
                     process.terminate()
-            for process in (worker, web):
+            for process in children:
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
