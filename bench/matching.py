@@ -1,7 +1,7 @@
 """Matching benchmark: 100,000 firms × 5,000 programs on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:55435/haechi_bench \\
-        .venv/bin/python bench/bench_programs_matching.py [--firms 100000] [--programs 5000] [--keep]
+        .venv/bin/python bench/matching.py [--firms 100000] [--programs 5000] [--keep]
 
 Fills an empty database (migrated here) with synthetic programs and firms, then measures:
   * batch: every firm's top 10 with reasons (what ``match_batch`` and notifications do);

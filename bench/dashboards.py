@@ -1,6 +1,6 @@
 """Benchmark of the insights dashboards (issue 8). Runs in pytest's throw-away test database:
 
-    DATABASE_URL=postgres://… .venv/bin/python -m pytest -q -s bench/bench_insights_dashboard.py
+    DATABASE_URL=postgres://… .venv/bin/python -m pytest -q -s bench/dashboards.py
     BENCH_FIRMS=100000 BENCH_BARRIERS=1000000 BENCH_RUNS=30 (defaults: 20000, 1000000, 20)
 
 Prints p50/p95 server time and the query count of the public and city dashboard pages (cold:

@@ -2,6 +2,6 @@
 
 from haechi.settings import *  # noqa: F403
 
-ROOT_URLCONF = "bench.bench_barriers_urls"
+ROOT_URLCONF = "bench.intake_urls"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 LOGGING = {"version": 1, "disable_existing_loggers": True, "root": {"handlers": [], "level": "ERROR"}}

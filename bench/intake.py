@@ -27,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.bench_barriers_settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.intake_settings")
 os.environ.setdefault("SECRET_KEY", "bench-" + secrets.token_urlsafe(40))
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
 os.environ.setdefault("HAECHI_BEHIND_TLS", "0")
@@ -196,7 +196,7 @@ def main() -> None:
     if connection.vendor != "postgresql":
         print("warning: not PostgreSQL; figures are not comparable with the target", file=sys.stderr)
     ctx = setup()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.bench_barriers_settings"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.intake_settings"}
     server = subprocess.Popen(
         [
             sys.executable,

@@ -1,6 +1,6 @@
 """Regulation search: latency and recall@10 against a character-bigram BM25 baseline.
 
-    DEBUG=1 [DATABASE_URL=...] .venv/bin/python bench/bench_regulations_search.py [--queries 500]
+    DEBUG=1 [DATABASE_URL=...] .venv/bin/python bench/search.py [--queries 500]
 
 Runs against the database as imported (``manage.py import_statutes --sectors`` or the full
 corpus). Queries are the titles and bodies of ``../shared/data/barriers-dev.jsonl`` (the first
