@@ -11,6 +11,9 @@ from agencies.tests.factories import AgencyFactory
 from firms.reference_data import load_sectors
 from firms.tests.factories import AssociationFactory, FirmFactory
 
+# One session-wide Chromium for every app's browser tests (two Playwright instances cannot share a thread).
+pytest_plugins = ["tests.browser.fixtures"]
+
 # CI machines have 2 cores shared with a database server: time-based flakiness is not a finding.
 hypothesis_settings.register_profile("haechi", deadline=None, max_examples=100)
 hypothesis_settings.load_profile("haechi")

@@ -11,7 +11,7 @@ from agencies.tests.factories import AgencyFactory
 from barriers.models import Barrier, BarrierStatus
 from firms.reference_data import load_sectors
 from firms.tests.factories import FirmFactory
-from tests.browser.conftest import browser, page, screenshot  # noqa: F401  (fixtures)
+from tests.browser.fixtures import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

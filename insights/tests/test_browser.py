@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from firms.tests.factories import FirmFactory
-from tests.browser.conftest import browser, page, screenshot  # noqa: F401  (fixtures)
+from tests.browser.fixtures import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

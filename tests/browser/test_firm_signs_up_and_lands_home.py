@@ -4,7 +4,7 @@ import pytest
 
 from accounts.models import User
 from firms.reference_data import load_clusters, load_sectors
-from tests.browser.conftest import screenshot
+from tests.browser.fixtures import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,4 +1,7 @@
-"""Playwright driving Debian's Chromium (never a downloaded browser) against pytest-django's live server."""
+"""Browser fixtures (a pytest plugin registered by the root conftest, so every app shares one Chromium).
+
+Playwright drives Debian's Chromium (never a downloaded browser) against pytest-django's live server.
+"""
 
 from __future__ import annotations
 
