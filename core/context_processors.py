@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from accounts.models import Role
 from accounts.roles import roles_of
 from core.navigation import MAIN_MENU, OFFICIALS, SIGNED_IN
 
@@ -27,4 +28,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         except NoReverseMatch:
             continue
         items.append({"url": url, "label": item.label, "active": request.path.startswith(url)})
-    return {"main_menu": items, "roles": roles}
+    primary = roles.primary
+    return {"main_menu": items, "roles": roles, "primary_role_label": Role(primary).label if primary else ""}
