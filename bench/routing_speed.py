@@ -1,6 +1,6 @@
 """Routing speed: model load time and memory, per-text latency (p50/p95), batch throughput.
 
-    .venv/bin/python bench/bench_routing_speed.py [--model var/routing/router.joblib] [--n 300]
+    .venv/bin/python bench/routing_speed.py [--model var/routing/router.joblib] [--n 300]
 
 Needs a trained model (``manage.py train_router``). Texts are barriers-dev.jsonl complaints,
 routed one at a time (what the submit task does) and then as one batch (what route_batch does).

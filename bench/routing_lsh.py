@@ -1,6 +1,6 @@
 """Recurring-regulation linking: quality on barriers-dev clusters and cost at 10,000 real texts.
 
-    .venv/bin/python bench/bench_routing_lsh.py [--data DIR] [--cache var/routing/corpus-cache.joblib] [--scale 10000]
+    .venv/bin/python bench/routing_lsh.py [--data DIR] [--cache var/routing/corpus-cache.joblib] [--scale 10000]
 
 Quality: barriers arrive one by one (file order, which is shuffled) and are linked by
 ``NearDuplicateIndex.link``; the groups formed are scored against ``cluster`` with B-cubed and

@@ -1,6 +1,6 @@
 """Routing quality by grouped cross-validation on barriers-dev.jsonl (never tested on training text).
 
-    .venv/bin/python bench/bench_routing_quality.py [--data DIR] [--folds 5] [--cache var/routing/corpus.joblib]
+    .venv/bin/python bench/routing_eval.py [--data DIR] [--folds 5] [--cache var/routing/corpus.joblib]
 
 Folds are GroupKFold by ``cluster``: every paraphrase of a rule sits on one side only, so the
 figures are for rules the model never saw. The statute index and the article retriever are built

@@ -1,0 +1,163 @@
+"""The router on a handful of hand-written barriers (no corpus retriever; kiwipiepy loads once)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from routing.classifier import (
+    SECTORS,
+    AgencyNames,
+    LabelledBarrier,
+    Router,
+    load_labelled,
+    load_router,
+    normalize_sector,
+    save_router,
+)
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+TRAIN = [
+    LabelledBarrier(
+        "1", "비대면 진료", "원격진료가 막혀 있어서 환자를 못 봅니다", "biohealth", ("보건복지부",), ("의료법",)
+    ),
+    LabelledBarrier(
+        "2", "원격의료", "의사와 환자 간 원격의료 허용 범위가 좁습니다", "biohealth", ("보건복지부",), ("의료법",)
+    ),
+    LabelledBarrier(
+        "3", "병원 진료", "초진 환자 비대면 진료 금지로 플랫폼 운영 불가", "biohealth", ("보건복지부",), ("의료법",)
+    ),
+    LabelledBarrier(
+        "4",
+        "결제",
+        "선불 충전금 한도 때문에 간편결제 서비스 확장이 어렵습니다",
+        "fintech",
+        ("금융위원회",),
+        ("전자금융거래법",),
+    ),
+    LabelledBarrier(
+        "5",
+        "송금",
+        "전자금융업 등록 요건이 과도해 송금 서비스 출시 지연",
+        "fintech",
+        ("금융위원회",),
+        ("전자금융거래법",),
+    ),
+    LabelledBarrier(
+        "6",
+        "결제 대행",
+        "PG 결제대행 자본금 요건과 전자금융 감독 부담",
+        "fintech",
+        ("금융위원회",),
+        ("전자금융거래법",),
+    ),
+    LabelledBarrier(
+        "7",
+        "개인정보",
+        "가명정보 결합 절차가 복잡해 AI 학습 데이터 활용이 어렵습니다",
+        "ai",
+        ("개인정보보호위원회",),
+        ("개인정보 보호법",),
+    ),
+    LabelledBarrier(
+        "8", "데이터", "개인정보 동의 없이 AI 모델 학습 불가", "ai", ("개인정보보호위원회",), ("개인정보 보호법",)
+    ),
+    LabelledBarrier(
+        "9",
+        "학습 데이터",
+        "AI 학습용 데이터에 포함된 개인정보 처리 기준 불명확",
+        "ai",
+        ("개인정보보호위원회",),
+        ("개인정보 보호법",),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def router(index):
+    return Router(index=index, retriever=None, agencies=AgencyNames.from_files(), law_sectors={}).fit(TRAIN)
+
+
+def test_normalize_sector_maps_dataset_and_corpus_labels():
+    assert normalize_sector("robot") == "robots"
+    assert normalize_sector("bio_health") == "biohealth"
+    assert normalize_sector("nonsense") == "other"
+
+
+def test_sector_scores_are_a_distribution_over_all_sectors(router):
+    routing = router.route("원격진료 환자 허용해 주세요")
+    assert set(routing.sector_scores) == set(SECTORS)
+    assert sum(routing.sector_scores.values()) == pytest.approx(1.0)
+
+
+def test_implied_statute_for_text_naming_none(router):
+    routing = router.route("원격진료가 막혀 있어서 환자 상담을 못 합니다")
+    assert routing.statutes[0].name == "의료법"
+    assert not routing.statutes[0].explicit
+
+
+def test_named_statute_gives_its_ministry_first_with_a_reason(router):
+    routing = router.route("「전자금융거래법」 제21조 때문에 학습 데이터 처리가 어렵습니다")
+    assert routing.agencies[0].name == "금융위원회"
+    assert any("전자금융거래법" in reason for reason in routing.agencies[0].reasons)
+
+
+def test_agency_named_by_former_or_short_name_is_evidence(router):
+    routing = router.route("식약처 허가가 늦어요")
+    assert "식품의약품안전처" in [a.name for a in routing.agencies]
+
+
+def test_articles_of_named_statute_are_reported(router):
+    assert "의료법 제34조" in router.route("의료법 제34조 원격의료 조항").articles
+
+
+def test_empty_text_gives_flat_sector_scores_and_no_statutes(router):
+    routing = router.route("")
+    assert routing.statutes == []
+    assert max(routing.sector_scores.values()) == pytest.approx(1 / len(SECTORS))
+
+
+@pytest.mark.parametrize(
+    "text", ["🙂🙂🙂", "hello world only", "가" * 100_000, "\u1112\u1161\u11ab\u1100\u1173\u11af 의료법"]
+)
+def test_awkward_text_is_routed_without_error(router, text):
+    routing = router.route(text)
+    assert routing.sector in SECTORS
+
+
+def test_as_dict_has_the_route_batch_shape(router):
+    payload = router.route("원격진료 금지").as_dict()
+    assert {"sector", "sector_scores", "ministries", "statutes", "articles"} <= set(payload)
+    json.dumps(payload, ensure_ascii=False)
+
+
+def test_saved_router_loads_and_routes_the_same(router, tmp_path):
+    path = tmp_path / "router.joblib"
+    save_router(router, path)
+    again = load_router(path)
+    assert again.route("원격진료 금지").as_dict() == router.route("원격진료 금지").as_dict()
+
+
+def test_loading_something_else_is_refused(tmp_path):
+    import joblib
+
+    path = tmp_path / "x.joblib"
+    joblib.dump({"not": "a router"}, path)
+    with pytest.raises(ValueError):
+        load_router(path)
+
+
+def test_load_labelled_reports_bad_line_number(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": "a", "text": "x"}\n{oops\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=":2:"):
+        load_labelled(path)
+
+
+@pytest.mark.slow
+def test_load_labelled_reads_the_dev_set():
+    items = load_labelled(DATA / "barriers-dev.jsonl")
+    assert len(items) == 360 and {i.sector for i in items} <= set(SECTORS)

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from routing.near_duplicates import BarrierFeatures, NearDuplicateIndex, bcubed, pair_score, pairwise
+
+
+def _f(words, statutes=(), articles=()):
+    return BarrierFeatures.from_tokens(words.split(), statutes=statutes, articles=articles)
+
+
+TELEMED = "비대면 진료 원격 의료 환자 초진 허용 플랫폼 의사"
+
+
+def test_from_tokens_adds_bigrams_and_drops_single_characters():
+    features = _f("원격 의료 막 히")
+    assert features.morphemes == frozenset({"원격", "의료", "원격_의료"})
+
+
+def test_identical_texts_link_to_the_same_group():
+    index = NearDuplicateIndex()
+    index.link("a", _f(TELEMED))
+    assert index.link("b", _f(TELEMED))[0] == "a"
+
+
+def test_unrelated_text_starts_a_new_group():
+    index = NearDuplicateIndex()
+    index.link("a", _f(TELEMED))
+    assert index.link("b", _f("드론 비행 승인 공역 촬영 허가 항공"))[0] == "b"
+
+
+def test_shared_article_raises_the_pair_score():
+    a = _f("배달 로봇 보도 통행", statutes={"L1"}, articles={"L1 제2조"})
+    b = _f("로봇 배송 인도 주행", statutes={"L1"}, articles={"L1 제2조"})
+    assert pair_score(a, b) > pair_score(_f("배달 로봇 보도 통행"), _f("로봇 배송 인도 주행"))
+
+
+def test_same_law_different_articles_is_penalised():
+    a = _f(TELEMED, statutes={"L1"}, articles={"L1 제34조"})
+    b = _f(TELEMED, statutes={"L1"}, articles={"L1 제50조"})
+    assert pair_score(a, b) < pair_score(_f(TELEMED), _f(TELEMED))
+
+
+def test_paraphrase_sharing_statute_and_article_is_linked():
+    index = NearDuplicateIndex()
+    index.link("a", _f("비대면 진료 초진 허용 환자 불편", statutes={"L1"}, articles={"L1 제34조의2"}))
+    group, _ = index.link("b", _f("원격 진료 처음 환자 불가 플랫폼", statutes={"L1"}, articles={"L1 제34조의2"}))
+    assert group == "a"
+
+
+def test_inserting_the_same_key_twice_is_refused():
+    index = NearDuplicateIndex()
+    index.insert("a", _f(TELEMED))
+    try:
+        index.insert("a", _f(TELEMED))
+    except ValueError:
+        return
+    raise AssertionError("duplicate key accepted")
+
+
+def test_empty_features_start_their_own_group():
+    index = NearDuplicateIndex()
+    index.link("a", _f(""))
+    assert index.link("b", _f(""))[0] == "b"
+
+
+def test_bcubed_perfect_clustering_is_one():
+    truth = {"a": "x", "b": "x", "c": "y"}
+    assert bcubed({"a": "1", "b": "1", "c": "2"}, truth) == (1.0, 1.0, 1.0)
+
+
+def test_bcubed_all_singletons_has_full_precision_partial_recall():
+    p, r, _ = bcubed({"a": "1", "b": "2", "c": "3"}, {"a": "x", "b": "x", "c": "y"})
+    assert p == 1.0 and r < 1.0
+
+
+def test_pairwise_counts_pairs():
+    p, r, f = pairwise({"a": "1", "b": "1", "c": "1"}, {"a": "x", "b": "x", "c": "y"})
+    assert (round(p, 3), r) == (0.333, 1.0)
