@@ -50,7 +50,7 @@ class LinkSettings:
     statute_weight: float = 0.25
     article_weight: float = 0.45
     conflict_penalty: float = 0.3
-    link_threshold: float = 0.13  # chosen on barriers-dev (B-cubed F1); see bench_routing_lsh.py
+    link_threshold: float = 0.13  # chosen on barriers-dev (B-cubed F1); see bench/routing_lsh.py
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
