@@ -1,6 +1,6 @@
 """Barrier intake benchmark against a real server (gunicorn on loopback, PostgreSQL).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:55434/haechi .venv/bin/python bench/bench_barriers_intake.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:55434/haechi .venv/bin/python bench/intake.py
 
 Creates 5,000 barriers through the API with 16 concurrent clients and lists the work queue;
 prints requests/s and p50/p95/p99 latency for create, queue list and one transition (submit),

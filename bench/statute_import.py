@@ -1,7 +1,7 @@
 """Statute import: time per stage, peak memory and database size.
 
     DEBUG=1 DATABASE_URL=sqlite:////tmp/bench.sqlite3 .venv/bin/python manage.py migrate
-    DEBUG=1 DATABASE_URL=sqlite:////tmp/bench.sqlite3 .venv/bin/python bench/bench_regulations_import.py \
+    DEBUG=1 DATABASE_URL=sqlite:////tmp/bench.sqlite3 .venv/bin/python bench/statute_import.py \
         [PATH] [--skip-index] [--index-limit N]
 
 Writes into the configured database (use a throw-away one). PATH defaults to the sector subset.

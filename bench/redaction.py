@@ -1,6 +1,6 @@
 """Redaction quality on generated labelled text, and throughput on real petitions.
 
-    .venv/bin/python bench/bench_redaction.py [--texts 2000] [--seed 20261128] [--templates bench|tune]
+    .venv/bin/python bench/redaction.py [--texts 2000] [--seed 20261128] [--templates bench|tune]
         [--petitions N (0 = all, -1 = skip)] [--no-analyser] [--data DIR]
 
 **Quality.** A seeded generator composes Korean complaint texts from sentence templates with
