@@ -16,7 +16,7 @@ dash look-alikes), then confirmed where a check exists (BRN check digit, card Lu
 birth date). Names and addresses need context: a title or honorific after a name (김철수 대표,
 이영희님, 김 과장), a role before it (담당자 김철수, 성명: 김철수), an administrative unit before a
 road (강남구 테헤란로 123), or kiwipiepy's proper-noun tag (NNP) for a surname-initial word. The
-analyser runs once per text; the known limits are in ``bench/bench_redaction.py``'s output.
+analyser runs once per text; the known limits are in ``bench/redaction.py``'s output.
 
 The engine errs towards masking: a false mask costs a reader a word, a missed one exposes a person.
 
