@@ -19,6 +19,17 @@ hypothesis_settings.register_profile("haechi", deadline=None, max_examples=100)
 hypothesis_settings.load_profile("haechi")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_compiled_programs():
+    """The programs engine caches compiled programs per process, keyed partly by primary keys that
+    a rolled-back test database hands out again: every test starts without that cache."""
+    from programs.selectors import forget_compiled
+
+    forget_compiled()
+    yield
+    forget_compiled()
+
+
 @pytest.fixture
 def sectors(db):
     load_sectors()
