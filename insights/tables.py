@@ -8,14 +8,14 @@ chart leaves a gap.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+
+from core import spreadsheet
 
 
 @dataclass(frozen=True)
@@ -109,31 +109,9 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-# -- CSV that spreadsheets cannot turn into formulas ------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
-
-
-def safe_cell(value: Any) -> str:
-    """Text starting like a formula gets a leading apostrophe (OWASP CSV injection); numbers stay
-    numbers (a negative number is data, not a formula); NULs are dropped."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
-        return str(value)
-    text = str(value).replace("\0", "")
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+# -- CSV downloads -------------------------------------------------------------------------------
 
 
 def csv_bytes(table: Table) -> bytes:
-    """UTF-8 with BOM (Korean Excel opens it correctly), header of column labels, every cell safe."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([safe_cell(str(c.label)) for c in table.columns])
-    for row in table.rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The table as a formula-safe CSV: a header of column labels, then the rows."""
+    return spreadsheet.csv_bytes([str(c.label) for c in table.columns], table.rows)

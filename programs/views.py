@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import can, require
 from accounts.roles import roles_of
 from core.errors import DomainError
+from core.spreadsheet import csv_bytes
 from firms.models import Firm
 from programs import bookings, selectors, services
-from programs.exports import csv_bytes
 from programs.forms import ApplyForm, BookingForm, DecisionForm, ImportForm, NoteForm, ProgramFilterForm
 from programs.ical import site_calendar
 from programs.importers.city import TEMPLATE_HEADER, import_city_programs

@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from core.spreadsheet import safe_cell
 from firms.tests.factories import FirmFactory
 from insights.models import DashboardSnapshot
-from insights.tables import Column, Table, csv_bytes, safe_cell
+from insights.tables import Column, Table, csv_bytes
 from surveys import services
 from surveys.models import Invitation
 from surveys.tests.factories import open_perception_survey
