@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import settings as hypothesis_settings
 
@@ -15,7 +17,8 @@ from firms.tests.factories import AssociationFactory, FirmFactory
 pytest_plugins = ["tests.browser.fixtures"]
 
 # CI machines have 2 cores shared with a database server: time-based flakiness is not a finding.
-hypothesis_settings.register_profile("haechi", deadline=None, max_examples=100)
+# Under CI the examples are derandomized so a run is repeatable; locally they stay random to explore.
+hypothesis_settings.register_profile("haechi", deadline=None, max_examples=100, derandomize=bool(os.environ.get("CI")))
 hypothesis_settings.load_profile("haechi")
 
 

@@ -327,7 +327,8 @@ def _surname_alt(*, tier: int) -> str:
 def _name_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     any_surname = _surname_alt(tier=2)
     common = _surname_alt(tier=1)
-    name = rf"(?:{any_surname})[가-힣]{{1,2}}"
+    # A title or role word is never a name, even when it starts with a surname (주무관, 전무, 대표).
+    name = rf"(?!(?:{_TITLE_ALT}|{_ROLES})(?:[ \t]|$))(?:{any_surname})[가-힣]{{1,2}}"
     title_after = re.compile(rf"(?<![가-힣\]])(?P<name>{name})[ \t]?(?P<title>{_TITLE_ALT}){_TITLE_STOP}")
     role_before = re.compile(
         rf"(?<![가-힣\]])(?P<role>{_ROLES})(?P<sep>[ \t]*[:：][ \t]*|[ \t]+)(?P<name>{name})"
