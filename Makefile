@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 
 typecheck: $(STAMP)
-	$(PY) -m mypy core accounts agencies firms regulations barriers routing programs surveys insights haechi
+	$(PY) -m mypy core accounts agencies firms regulations barriers routing programs surveys insights register bulk_filing open311 privacy haechi
 
 migrations-check: $(STAMP)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run

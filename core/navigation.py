@@ -27,7 +27,7 @@ class NavItem:
 
 MAIN_MENU: tuple[NavItem, ...] = (
     NavItem("barriers:list", _("규제 애로"), SIGNED_IN),
-    NavItem("barriers:register", _("공개 처리 현황")),
+    NavItem("register:index", _("공개 처리 현황")),
     NavItem("regulations:search", _("법령·샌드박스")),
     NavItem("programs:list", _("지원사업·실증")),
     NavItem("insights:dashboard", _("성과 지표")),

@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "programs",
     "surveys",
     "insights",
+    "register",
+    "bulk_filing",
+    "open311",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,10 @@ urlpatterns = [
     path("programs/", include("programs.urls")),
     path("surveys/", include("surveys.urls")),
     path("insights/", include("insights.urls")),
+    path("register/", include("register.urls")),
+    path("bulk/", include("bulk_filing.urls")),
+    path("open311/", include("open311.urls")),
+    path("privacy/", include("privacy.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,3 @@
+"""Data models of the open311 app."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,3 @@
+"""Data models of the register app."""
+
+from django.db import models  # noqa: F401
