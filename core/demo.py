@@ -170,4 +170,7 @@ def load_demo() -> list[DemoAccount]:
     from programs.demo import load_demo_programs  # programs builds on firms and clusters loaded above
 
     load_demo_programs()
+    from barriers.demo import load_demo_barriers  # barriers are filed by the accounts created above
+
+    load_demo_barriers()
     return list(ACCOUNTS)
