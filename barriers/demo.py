@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -178,7 +179,7 @@ DEMO_BARRIERS = (
 )
 
 
-def _account(*, role: str, email: str, name: str, **organisation: object) -> User:
+def _account(*, role: str, email: str, name: str, **organisation: Any) -> User:
     """The organisation's first account with ``role``, or a quiet demo account that cannot sign in."""
     membership = Membership.objects.filter(role=role, **organisation).select_related("user").first()
     if membership:
