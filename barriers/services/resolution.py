@@ -48,7 +48,7 @@ from barriers.services.intake import _sectors
 from barriers.transitions import OPEN
 from core.business_days import Counting, Period
 from core.errors import Conflict, ValidationFailed
-from surveys.services import start_answer_survey
+from surveys.services import start_answer_survey, start_promulgation_survey
 
 
 class ExtensionReason:
@@ -469,6 +469,15 @@ def record_outcome_milestone(
         note=note,
         data={"stage": stage, "happened_on": happened_on.isoformat()},
     )
+    if stage == OutcomeStage.PROMULGATION:
+        # The third survey of the loop: did the promulgated change resolve the firm's difficulty?
+        start_promulgation_survey(
+            firm=barrier.firm,
+            subject_type="barriers.barrier",
+            subject_id=barrier.pk,
+            subject_label=barrier.title,
+            subject_url=reverse("barriers:detail", args=[barrier.pk]),
+        )
     return milestone
 
 

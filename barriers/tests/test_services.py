@@ -251,6 +251,27 @@ def test_outcome_ledger_runs_in_order(forwarded, agency_official, city_official)
     assert list(OutcomeMilestone.objects.values_list("stage", flat=True)) == ["plan", "draft_amendment"]
 
 
+def test_promulgation_starts_the_firms_promulgation_survey(forwarded, agency_official):
+    from surveys.models import Survey, SurveyKind
+
+    services.answer_barrier(
+        barrier_id=forwarded.pk,
+        actor=agency_official,
+        outcome="accepted",
+        body="수용",
+        plan_change="기준 신설",
+        plan_due_on=dt.date.today() + dt.timedelta(days=30),
+    )
+    today = dt.date.today()
+    for stage in ("plan", "draft_amendment", "pre_announcement", "promulgation"):
+        services.record_outcome_milestone(
+            barrier_id=forwarded.pk, actor=agency_official, stage=stage, happened_on=today
+        )
+    survey = Survey.objects.get(kind=SurveyKind.PROMULGATION)
+    assert (survey.subject_type, survey.subject_id) == ("barriers.barrier", forwarded.pk)
+    assert list(survey.invitations.values_list("firm_id", flat=True)) == [forwarded.firm_id]
+
+
 def test_outcome_ledger_refused_for_declined(answered, agency_official):
     with pytest.raises(Conflict):
         services.record_outcome_milestone(
