@@ -28,6 +28,7 @@ class TableIndexOut(Schema):
     slug: str
     title: str
     csv_url: str
+    xlsx_url: str
     json_url: str
 
 
@@ -103,6 +104,7 @@ def open_data_index(request: HttpRequest) -> OpenDataIndexOut:
                 slug=t.slug,
                 title=str(t.title),
                 csv_url=reverse("insights:csv", args=[t.slug]),
+                xlsx_url=reverse("insights:xlsx", args=[t.slug]),
                 json_url=reverse("api:insights_open_data_table", args=[t.slug]),
             )
             for t in tables

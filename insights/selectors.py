@@ -23,12 +23,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from barriers.models import Barrier, BarrierAnswer, BarrierClock, ClockStep
+from barriers.models import (
+    AnswerOutcome,
+    Barrier,
+    BarrierAnswer,
+    BarrierClock,
+    ClockStep,
+    OutcomeMilestone,
+    OutcomeStage,
+)
 from core.business_days import SEOUL, is_business_day
 from core.errors import ValidationFailed
 from firms.models import Firm, Sector, SizeClass
@@ -44,10 +52,14 @@ from insights.stats import (
     suppress_counts,
 )
 from insights.tables import ChartSpec, Column, Suppressed, Table
+from programs.models import ApplicationStatus
 from surveys import baseline
 from surveys import selectors as survey_selectors
 from surveys.models import Survey, SurveyKind
 from surveys.questionnaires import RATING_CHOICES, SATISFIED_FROM
+
+SELECTED_STATES = (ApplicationStatus.SELECTED, ApplicationStatus.COMPLETED)
+ACCEPTING_OUTCOMES = (AnswerOutcome.ACCEPTED, AnswerOutcome.PARTLY_ACCEPTED)
 
 # Proposed licence of Haechi's own aggregated statistics (to be confirmed by the city). Quoted
 # figures (the study's baseline, ecosystem indicators) keep their sources' terms, named per row.
@@ -123,6 +135,9 @@ class PlainBarrierRecord:
     size: str = "—"
     stage: str = "—"
     association: str | tuple[str, ...] = "—"
+    # The outcome ledger: the first (partly) accepting answer and the promulgation (공포) date.
+    accepted_at: dt.datetime | None = None
+    promulgated_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,9 @@ class BarrierMetrics:
     outcomes: dict[str, RateCell]
     overdue_now: int
     escalated: int
+    accepted: int = 0
+    promulgated: int = 0
+    days_to_promulgation: DurationCell = field(default_factory=lambda: DurationCell((), MIN_CASES_FOR_RATE))
 
 
 class BusinessDayRanks:
@@ -182,7 +200,10 @@ def barrier_metrics(
     - business days to first answer / to closure: Seoul dates, (submitted, answered], weekends and
       public holidays excluded (``core.business_days``), so an answer on the filing day is 0;
     - acceptance mix: shares of each outcome among answered barriers with an outcome;
-    - overdue now: not answered, not closed, due before ``as_of``.
+    - overdue now: not answered, not closed, due before ``as_of``;
+    - outcome ledger: barriers (partly) accepted, how many of those reached promulgation (공포),
+      and the median calendar days from acceptance to promulgation (law-making runs on calendar
+      time: pre-announcement periods and cabinet meetings do not pause for weekends).
     Rates and durations on fewer than ``min_cases`` cases are suppressed.
     """
     records = list(records)
@@ -190,6 +211,8 @@ def barrier_metrics(
     filed = answered = on_time = with_due = overdue = escalated = 0
     to_answer: list[float] = []
     to_close: list[float] = []
+    to_promulgation: list[float] = []
+    accepted = promulgated = 0
     outcome_counts: dict[str, int] = {}
     for record in records:
         submitted = record.submitted_at
@@ -210,6 +233,13 @@ def barrier_metrics(
             overdue += 1
         if closed_at is not None:
             to_close.append(ranks.between(submitted, closed_at))
+        accepted_at = getattr(record, "accepted_at", None)
+        if accepted_at is not None:
+            accepted += 1
+            promulgated_on = getattr(record, "promulgated_on", None)
+            if promulgated_on is not None:
+                promulgated += 1
+                to_promulgation.append((promulgated_on - accepted_at.astimezone(SEOUL).date()).days)
     outcome_rows = shares_from_counts(outcome_counts, categories=[o for o, _label in OUTCOMES], min_cases=min_cases)
     return BarrierMetrics(
         filed=filed,
@@ -220,6 +250,9 @@ def barrier_metrics(
         outcomes={row.category: row.cell for row in outcome_rows},
         overdue_now=overdue,
         escalated=escalated,
+        accepted=accepted,
+        promulgated=promulgated,
+        days_to_promulgation=DurationCell(tuple(to_promulgation), min_cases),
     )
 
 
@@ -253,7 +286,9 @@ def barrier_metrics_by(
     }
 
 
-def barrier_records(*, since: dt.date | None = None, until: dt.date | None = None) -> list[BarrierRecord]:
+def barrier_records(
+    *, since: dt.date | None = None, until: dt.date | None = None, agency_id: int | None = None
+) -> list[BarrierRecord]:
     """The barriers the dashboards measure, filed between ``since`` and ``until`` (Seoul dates).
 
     One row per submitted barrier: its first answer's outcome, the due time of the first agency-
@@ -266,16 +301,31 @@ def barrier_records(*, since: dt.date | None = None, until: dt.date | None = Non
         barriers = barriers.filter(submitted_at__date__gte=since)
     if until is not None:
         barriers = barriers.filter(submitted_at__date__lte=until)
+    if agency_id is not None:
+        barriers = barriers.filter(lead_agency_id=agency_id)
     first_outcome = BarrierAnswer.objects.filter(barrier=OuterRef("pk")).order_by("created_at", "pk").values("outcome")
     first_answer_due = (
         BarrierClock.objects.filter(barrier=OuterRef("pk"), step=ClockStep.AGENCY_ANSWER)
         .order_by("started_at", "pk")
         .values("due_at")
     )
+    first_acceptance = (
+        BarrierAnswer.objects.filter(barrier=OuterRef("pk"), outcome__in=ACCEPTING_OUTCOMES)
+        .order_by("created_at", "pk")
+        .values("created_at")
+    )
+    promulgation = OutcomeMilestone.objects.filter(barrier=OuterRef("pk"), stage=OutcomeStage.PROMULGATION).values(
+        "happened_on"
+    )
     rows = (
         barriers.select_related("lead_agency", "firm__cluster")
         .prefetch_related("sectors")
-        .annotate(first_outcome=Subquery(first_outcome[:1]), first_answer_due=Subquery(first_answer_due[:1]))
+        .annotate(
+            first_outcome=Subquery(first_outcome[:1]),
+            first_answer_due=Subquery(first_answer_due[:1]),
+            accepted_at=Subquery(first_acceptance[:1]),
+            promulgated_on=Subquery(promulgation[:1]),
+        )
     )
     today = timezone.localdate()
     records: list[BarrierRecord] = []
@@ -294,6 +344,8 @@ def barrier_records(*, since: dt.date | None = None, until: dt.date | None = Non
                 cluster=firm.cluster.name if firm.cluster else "—",
                 size=str(SizeClass(firm.size_class).label),
                 stage=str(firm.growth_stage(as_of=today).label),
+                accepted_at=barrier.accepted_at,  # type: ignore[attr-defined]
+                promulgated_on=barrier.promulgated_on,  # type: ignore[attr-defined]
             )
         )
     return records
@@ -513,6 +565,9 @@ def _metric_cells(metrics: BarrierMetrics) -> list[Any]:
         *[Suppressed(c.min_cases) if c.suppressed else c.percent for c in metrics.outcomes.values()],
         metrics.overdue_now,
         metrics.escalated,
+        metrics.accepted,
+        metrics.promulgated,
+        duration(metrics.days_to_promulgation.median, metrics.days_to_promulgation),
     ]
 
 
@@ -529,6 +584,9 @@ def _metric_columns(first: Column) -> list[Column]:
         *[Column(f"{code}_pct", _("%(o)s(%%)") % {"o": label}) for code, label in OUTCOMES],
         Column("overdue_now", _("현재 기한 초과")),
         Column("escalated", _("상정")),
+        Column("accepted", _("수용·일부수용")),
+        Column("promulgated", _("공포")),
+        Column("promulgation_median", _("수용→공포 중앙값(일)")),
     ]
 
 
@@ -564,11 +622,107 @@ def barrier_table(
         rows=rows,
         note=_(
             "업무일은 토·일·공휴일을 빼고 셉니다. 비율·중앙값은 %(n)s건 미만이면 공개하지 않습니다. "
-            "규제 애로 처리 흐름이 배포되면 채워집니다."
+            "수용→공포는 입법 절차가 달력으로 진행되므로 역일로 셉니다."
         )
         % {"n": MIN_CASES_FOR_RATE},
         chart=ChartSpec("bar", first.key, ("first_answer_median", "first_answer_p90")),
     )
+
+
+# -- program reach and uptake -----------------------------------------------------------------
+
+
+def _live_application(prefix: str = "") -> Q:
+    """Firms with an application that was not withdrawn (``prefix`` reaches firms from elsewhere)."""
+    return Q(**{f"{prefix}program_applications__isnull": False}) & ~Q(
+        **{f"{prefix}program_applications__status": ApplicationStatus.WITHDRAWN}
+    )
+
+
+PROGRAM_DIMENSIONS: tuple[tuple[str, Any], ...] = (
+    ("sector", gettext_lazy("분야별 지원사업 도달·성과")),
+    ("cluster", gettext_lazy("클러스터별 지원사업 도달·성과")),
+)
+
+
+def _reach_rows(dimension: str) -> list[tuple[str, int, int, int, int]]:
+    """(label, registered firms, firms that applied to at least one program, selected, completed).
+
+    Counted in the database, one query per dimension; a firm in two sectors counts in both.
+    """
+    groups: Iterable[tuple[Any, ...]]
+    if dimension == "sector":
+        groups = Sector.objects.annotate(
+            registered=Count("firms", distinct=True),
+            reached=Count("firms", filter=_live_application("firms__"), distinct=True),
+            selected=Count(
+                "firms__program_applications",
+                filter=Q(firms__program_applications__status__in=SELECTED_STATES),
+                distinct=True,
+            ),
+            completed=Count(
+                "firms__program_applications",
+                filter=Q(firms__program_applications__status=ApplicationStatus.COMPLETED),
+                distinct=True,
+            ),
+        ).values_list("name", "registered", "reached", "selected", "completed")
+    else:
+        groups = (
+            Firm.objects.values_list("cluster__name")
+            .annotate(
+                registered=Count("pk", distinct=True),
+                reached=Count("pk", filter=_live_application(), distinct=True),
+                selected=Count(
+                    "program_applications", filter=Q(program_applications__status__in=SELECTED_STATES), distinct=True
+                ),
+                completed=Count(
+                    "program_applications",
+                    filter=Q(program_applications__status=ApplicationStatus.COMPLETED),
+                    distinct=True,
+                ),
+            )
+            .order_by()
+        )
+    rows = [(label or "—", *counts) for label, *counts in groups if counts[0]]
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
+def program_reach_tables(*, audience: Audience) -> list[Table]:
+    """Program reach (share of registered firms that applied to at least one program, with a 95%
+    Wilson interval) and uptake (selections, completions) per sector and per cluster."""
+    tables = []
+    for dimension, title in PROGRAM_DIMENSIONS:
+        rows: list[list[Any]] = []
+        for label, registered, reached, selected, completed in _reach_rows(dimension):
+            counts: list[Any] = [registered, reached, selected, completed]
+            if audience is Audience.PUBLIC:
+                counts = [Suppressed(MIN_PUBLIC_COUNT) if 0 < n < MIN_PUBLIC_COUNT else n for n in counts]
+            reach = RateCell(reached, registered)
+            rows.append([label, *counts[:2], *_rate_cells(reach)[1:], *counts[2:]])
+        tables.append(
+            Table(
+                slug=f"programs-by-{dimension}",
+                title=title,
+                columns=[
+                    Column(dimension, DIMENSIONS[dimension], numeric=False),
+                    Column("firms", _("등록 기업")),
+                    Column("reached", _("신청 기업")),
+                    Column("reach_pct", _("도달률(%)")),
+                    Column("reach_ci_low", _("95% 신뢰구간 하한(%)")),
+                    Column("reach_ci_high", _("95% 신뢰구간 상한(%)")),
+                    Column("selected", _("선정")),
+                    Column("completed", _("수행 완료")),
+                ],
+                rows=rows,
+                note=_(
+                    "도달률은 지원사업에 한 번 이상 신청한 기업의 비율입니다(신청 취소 제외). "
+                    "%(n)s곳 미만이면 비율을 공개하지 않습니다."
+                )
+                % {"n": MIN_CASES_FOR_RATE},
+                chart=ChartSpec("bar", dimension, ("reach_pct",)),
+            )
+        )
+    return tables
 
 
 # -- ecosystem indicators vs targets --------------------------------------------------------------
@@ -678,9 +832,10 @@ class Dashboard:
     barriers: Table
     indicators: list[Table]
     targets: Table
+    programs: list[Table] = field(default_factory=list)
 
     def tables(self) -> list[Table]:
-        items = [*self.firms.tables, self.barriers, self.satisfaction, *self.indicators, self.targets]
+        items = [*self.firms.tables, self.barriers, self.satisfaction, *self.programs, *self.indicators, self.targets]
         if self.perception.table is not None:
             items.insert(len(self.firms.tables), self.perception.table)
         return items
@@ -707,6 +862,7 @@ def dashboard(
         barriers=barrier_table(audience=audience, as_of=now, dimension=dimension, since=since, until=until),
         indicators=indicator_tables(series),
         targets=targets_table(series),
+        programs=program_reach_tables(audience=audience),
     )
 
 

@@ -23,6 +23,7 @@ def dashboard_context(*, audience: Audience, data: selectors.Dashboard, form: Da
         "form": form,
         "is_city": audience is Audience.CITY,
         "csv_url_name": "insights:city_csv" if audience is Audience.CITY else "insights:csv",
+        "xlsx_url_name": "insights:city_xlsx" if audience is Audience.CITY else "insights:xlsx",
         "computed_at": timezone.localtime(),
     }
 

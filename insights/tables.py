@@ -115,3 +115,39 @@ def _json_value(value: Any) -> Any:
 def csv_bytes(table: Table) -> bytes:
     """The table as a formula-safe CSV: a header of column labels, then the rows."""
     return spreadsheet.csv_bytes([str(c.label) for c in table.columns], table.rows)
+
+
+# -- XLSX downloads ------------------------------------------------------------------------------
+
+
+def xlsx_bytes(table: Table) -> bytes:
+    """The table as one XLSX sheet: numbers stay numbers; text (and hidden cells, in words) is
+    formula-safe, so a label like "=HYPERLINK(...)" opens as text, never as a formula."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=table.slug[:31])
+    sheet.append([_xlsx_value(str(column.label)) for column in table.columns])
+    for row in table.rows:
+        sheet.append([_xlsx_value(value) for value in row])
+    if table.note:
+        sheet.append([])
+        sheet.append([_xlsx_value(str(table.note))])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return spreadsheet.safe_cell(str(value))
+    if isinstance(value, int | float | Decimal):
+        return float(value) if isinstance(value, Decimal) else value
+    if value is None:
+        return None
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    # XLSX (XML) cannot hold most control characters; openpyxl refuses them rather than drop them.
+    return spreadsheet.safe_cell(ILLEGAL_CHARACTERS_RE.sub("", str(value)))

@@ -12,4 +12,9 @@ urlpatterns = [
     path("data/", views.open_data, name="open_data"),
     path("data/<slug:slug>.csv", views.table_csv, name="csv"),
     path("city/data/<slug:slug>.csv", views.city_table_csv, name="city_csv"),
+    path("reports/", views.monthly_reports, name="reports"),
+    path("reports/<str:month>/", views.city_monthly_report, name="city_report"),
+    path("reports/<str:month>/<str:code>/", views.agency_monthly_report, name="agency_report"),
+    path("data/<slug:slug>.xlsx", views.table_xlsx, name="xlsx"),
+    path("city/data/<slug:slug>.xlsx", views.city_table_xlsx, name="city_xlsx"),
 ]

@@ -13,11 +13,14 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from accounts.permissions import can
+from accounts.roles import roles_of
+from agencies.models import Agency
 from core.errors import DomainError
 from insights import selectors, services
 from insights.forms import DashboardFilterForm
+from insights.monthly_report import Month, monthly_report
 from insights.selectors import OPEN_DATA_LICENCE, Audience
-from insights.tables import Table, csv_bytes
+from insights.tables import Table, csv_bytes, xlsx_bytes
 
 
 def _dashboard(request: HttpRequest, audience: Audience) -> HttpResponse:
@@ -79,25 +82,47 @@ def _table_or_404(slug: str, audience: Audience) -> Table:
     raise Http404
 
 
-def _csv_response(table: Table) -> HttpResponse:
+DOWNLOADS = {
+    "csv": ("text/csv; charset=utf-8", csv_bytes),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx_bytes),
+}
+
+
+def _download(table: Table, kind: str) -> HttpResponse:
+    content_type, render_bytes = DOWNLOADS[kind]
     stamp = timezone.localdate().isoformat()
-    response = HttpResponse(csv_bytes(table), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(render_bytes(table), content_type=content_type)
     # The slug is ours ([a-z0-9-]), so the file name needs no escaping.
-    response["Content-Disposition"] = f'attachment; filename="haechi-{table.slug}-{stamp}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="haechi-{table.slug}-{stamp}.{kind}"'
     return response
+
+
+def _city_download(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    if not can(request.user, "insights.view_city_dashboard"):
+        return render(request, "errors/403.html", status=403)
+    return _download(_table_or_404(slug, Audience.CITY), kind)
 
 
 @require_GET
 def table_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """One public table as CSV (formula-safe, UTF-8 with BOM)."""
-    return _csv_response(_table_or_404(slug, Audience.PUBLIC))
+    return _download(_table_or_404(slug, Audience.PUBLIC), "csv")
+
+
+@require_GET
+def table_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
+    """One public table as an XLSX workbook (numbers as numbers, text formula-safe)."""
+    return _download(_table_or_404(slug, Audience.PUBLIC), "xlsx")
 
 
 @require_GET
 def city_table_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    if not can(request.user, "insights.view_city_dashboard"):
-        return render(request, "errors/403.html", status=403)
-    return _csv_response(_table_or_404(slug, Audience.CITY))
+    return _city_download(request, slug, "csv")
+
+
+@require_GET
+def city_table_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
+    return _city_download(request, slug, "xlsx")
 
 
 @require_GET
@@ -105,3 +130,50 @@ def open_data(request: HttpRequest) -> HttpResponse:
     """The list of public tables with their CSV and JSON addresses and the licence."""
     tables = selectors.dashboard(audience=Audience.PUBLIC).tables()
     return render(request, "insights/open_data.html", {"tables": tables, "licence": OPEN_DATA_LICENCE})
+
+
+def _report_or_refusal(request: HttpRequest, *, month: str, agency: Agency | None) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can(request.user, "insights.view_monthly_report", agency):
+        return render(request, "errors/403.html", status=403)
+    try:
+        period = Month.parse(month)
+    except DomainError as exc:
+        return render(request, "errors/400.html", {"message": exc.message}, status=400)
+    report = monthly_report(month=period, agency=agency)
+    return render(request, "insights/monthly_report.html", {"report": report})
+
+
+@require_GET
+def city_monthly_report(request: HttpRequest, month: str) -> HttpResponse:
+    """The city's monthly report: every agency's figures and every overdue answer (printable)."""
+    return _report_or_refusal(request, month=month, agency=None)
+
+
+@require_GET
+def agency_monthly_report(request: HttpRequest, month: str, code: str) -> HttpResponse:
+    """One agency's monthly report: its figures and its own overdue answers (printable)."""
+    agency = Agency.objects.filter(code=code).first()
+    if agency is None:
+        raise Http404
+    return _report_or_refusal(request, month=month, agency=agency)
+
+
+@require_GET
+def monthly_reports(request: HttpRequest) -> HttpResponse:
+    """The reports this person may read: the last twelve months, city-wide and per agency."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    roles = roles_of(request.user)
+    if roles.city_official:
+        agencies = list(Agency.objects.filter(barriers_led__isnull=False).distinct().order_by("name"))
+    else:
+        agencies = list(Agency.objects.filter(pk__in=roles.agency_ids).order_by("name"))
+    if not roles.city_official and not agencies:
+        return render(request, "errors/403.html", status=403)
+    months = [Month.current()]
+    while len(months) < 12:
+        months.append(months[-1].previous)
+    context = {"months": months, "agencies": agencies, "city": roles.city_official}
+    return render(request, "insights/monthly_reports.html", context)

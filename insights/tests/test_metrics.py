@@ -116,3 +116,59 @@ def test_barrier_records_come_from_the_workflow(firm, firm_member, city_official
     assert record.due_at is not None and record.first_answered_at is not None
     assert record.agency == agency.name and record.sector == ("로봇",)
     assert record.escalated is False
+
+
+def test_outcome_ledger_counts_promulgations_and_median_calendar_days():
+    accepted_on = at(3)
+    records = [
+        PlainBarrierRecord(
+            submitted_at=at(2, month=2),
+            first_answered_at=accepted_on,
+            outcome="accepted",
+            accepted_at=accepted_on,
+            promulgated_on=(accepted_on + dt.timedelta(days=days)).date() if days is not None else None,
+        )
+        for days in [30, 60, 90, 100, 120, 150, 200, 210, 300, 365, None, None]
+    ]
+    metrics = barrier_metrics(records, as_of=AS_OF)
+    assert (metrics.accepted, metrics.promulgated) == (12, 10)
+    assert metrics.days_to_promulgation.median == 135
+
+
+def test_promulgation_median_is_suppressed_below_ten_cases():
+    record = PlainBarrierRecord(
+        submitted_at=at(3), first_answered_at=at(5), outcome="accepted", accepted_at=at(5), promulgated_on=at(25).date()
+    )
+    metrics = barrier_metrics([record] * 9, as_of=AS_OF)
+    assert metrics.promulgated == 9 and metrics.days_to_promulgation.suppressed
+
+
+def test_barrier_records_carry_acceptance_and_promulgation(firm, firm_member, city_official, agency, agency_official):
+    from barriers import services as barrier_services
+    from insights.selectors import barrier_records
+
+    barrier = barrier_services.file_barrier(
+        actor=firm_member,
+        firm=firm,
+        title="원격 모니터링",
+        body="원격 모니터링 기기의 인허가 기준이 없습니다.",
+        sector_codes=["biohealth"],
+        submit=True,
+    )
+    barrier_services.triage_barrier(barrier_id=barrier.pk, actor=city_official, kind="proposal", lead_agency=agency)
+    barrier_services.forward_to_agency(barrier_id=barrier.pk, actor=city_official)
+    barrier_services.answer_barrier(
+        barrier_id=barrier.pk,
+        actor=agency_official,
+        outcome="accepted",
+        body="기준을 마련하겠습니다.",
+        plan_change="인허가 기준 신설",
+        plan_due_on=dt.date.today() + dt.timedelta(days=90),
+    )
+    today = dt.date.today()
+    for stage in ("plan", "draft_amendment", "pre_announcement", "promulgation"):
+        barrier_services.record_outcome_milestone(
+            barrier_id=barrier.pk, actor=agency_official, stage=stage, happened_on=today
+        )
+    (record,) = barrier_records()
+    assert record.accepted_at is not None and record.promulgated_on == today

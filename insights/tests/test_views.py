@@ -100,8 +100,8 @@ def test_dashboard_query_count_does_not_grow_with_data(
     client, city_official, sectors, indicators, django_assert_max_num_queries
 ):
     perception_with_responses(city_official, negative=3, positive=3)
-    # cold: every aggregate (two of them read the barrier workflow), then the snapshot is stored
-    with django_assert_max_num_queries(22):
+    # cold: every aggregate (two read the barrier workflow, two program reach), then the snapshot is stored
+    with django_assert_max_num_queries(24):
         client.get(reverse("insights:dashboard"))
     with django_assert_max_num_queries(2):  # warm: the stored snapshot
         client.get(reverse("insights:dashboard"))
@@ -109,9 +109,9 @@ def test_dashboard_query_count_does_not_grow_with_data(
         FirmFactory(sectors=["robots", "ai"])
     perception_with_responses(city_official, negative=10, positive=5)
     DashboardSnapshot.objects.all().delete()
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(24):
         assert client.get(reverse("insights:dashboard")).status_code == 200
-    with django_assert_max_num_queries(22):  # filtered pages are computed live, still bounded
+    with django_assert_max_num_queries(24):  # filtered pages are computed live, still bounded
         assert client.get(reverse("insights:dashboard") + "?dimension=sector").status_code == 200
 
 
@@ -244,3 +244,55 @@ def test_firm_counts_agree_with_the_firms_breakdown(sectors):
         assert getattr(got, attr) == getattr(expected, attr)
     for attr in ("by_sector", "by_cluster"):  # equal counts may tie in a different order
         assert sorted(getattr(got, attr)) == sorted(getattr(expected, attr))
+
+
+def test_xlsx_download_keeps_numbers_and_neutralises_formulas():
+    from openpyxl import load_workbook
+
+    from insights.tables import xlsx_bytes
+
+    columns = [Column("label", "라벨", numeric=False), Column("n", "건수")]
+    table = Table("t", "표", columns, [["=1+1", 7], ["a\x01b", -2]])
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(table))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("라벨", "건수")
+    assert rows[1] == ("'=1+1", 7) and rows[2] == ("ab", -2)
+
+
+def test_public_and_city_tables_download_as_xlsx(client, sectors, city_official, firm_member):
+    response = client.get("/insights/data/firms-by-sector.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client.get("/insights/data/nope.xlsx").status_code == 404
+    client.force_login(firm_member)
+    assert client.get("/insights/city/data/barriers.xlsx").status_code == 403
+    client.force_login(city_official)
+    assert client.get("/insights/city/data/barriers.xlsx").status_code == 200
+
+
+def test_program_reach_counts_firms_that_applied_once_and_hides_small_cells(sectors):
+    from insights.selectors import Audience, program_reach_tables
+    from programs.models import ApplicationStatus, ProgramApplication
+    from programs.tests.factories import SupportProgramFactory
+
+    TODAY = dt.date.today()  # noqa: N806
+    program, other = SupportProgramFactory(), SupportProgramFactory()
+    firms = [FirmFactory(sectors=["ai"]) for _ in range(12)]
+    for firm in firms[:6]:
+        ProgramApplication.objects.create(
+            program=program, firm=firm, status=ApplicationStatus.SELECTED, applied_on=TODAY
+        )
+    # A second application by the same firm does not reach it twice; a withdrawn one reaches nobody.
+    ProgramApplication.objects.create(
+        program=other, firm=firms[0], status=ApplicationStatus.COMPLETED, applied_on=TODAY
+    )
+    ProgramApplication.objects.create(
+        program=program, firm=firms[11], status=ApplicationStatus.WITHDRAWN, applied_on=TODAY
+    )
+    city = {t.slug: t for t in program_reach_tables(audience=Audience.CITY)}["programs-by-sector"]
+    ai = next(row for row in city.rows if row[0] == "AI")
+    assert ai[1:4] == [12, 6, 50.0]
+    assert ai[6:] == [7, 1]
+    public = {t.slug: t for t in program_reach_tables(audience=Audience.PUBLIC)}["programs-by-sector"]
+    ai_public = next(row for row in public.rows if row[0] == "AI")
+    assert str(ai_public[-1]).startswith("비공개")
