@@ -99,3 +99,44 @@ class DashboardSnapshot(models.Model):
     class Meta:
         verbose_name = _("성과 지표 스냅숏")
         verbose_name_plural = _("성과 지표 스냅숏")
+
+
+class BarrierMeasure(models.Model):
+    """One submitted barrier as the dashboards measure it: durations already counted in business
+    days and its dimensions already resolved, so a dashboard at a million barriers is a handful
+    of GROUP BY queries instead of loading every barrier.
+
+    A barrier with several sectors has one row per sector; exactly one of them is ``primary`` and
+    overall figures count only primary rows. Rebuilt by ``insights.services.refresh_barrier_measures``
+    (incrementally from the workflow's changes on every dashboard refresh, fully once a day, as
+    the growth stage moves with time). Only code writes it.
+    """
+
+    barrier = models.ForeignKey("barriers.Barrier", on_delete=models.CASCADE, related_name="+")
+    primary = models.BooleanField(default=True)
+    submitted_on = models.DateField()
+    sector = models.CharField(max_length=100)
+    agency = models.CharField(max_length=200)
+    cluster = models.CharField(max_length=100)
+    size = models.CharField(max_length=40)
+    stage = models.CharField(max_length=40)
+    first_answer_days = models.IntegerField(null=True)
+    close_days = models.IntegerField(null=True)
+    on_time = models.BooleanField(null=True)  # None: not answered, or no answer clock ran
+    outcome = models.CharField(max_length=20, blank=True)
+    answer_due_at = models.DateTimeField(null=True)  # open and unanswered: when the answer is due
+    escalated = models.BooleanField(default=False)
+    accepted = models.BooleanField(default=False)
+    promulgation_days = models.IntegerField(null=True)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("처리 실적 집계 행")
+        verbose_name_plural = _("처리 실적 집계 행")
+        indexes = [
+            models.Index(fields=["primary", "submitted_on"], name="measure_primary_submitted"),
+            models.Index(fields=["barrier"], name="measure_barrier"),
+        ]
+
+    def __str__(self) -> str:
+        return f"barrier {self.barrier_id} · {self.sector}"

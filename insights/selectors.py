@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import CharField, Count, F, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,11 +42,12 @@ from core.errors import ValidationFailed
 from firms.models import Firm, Sector, SizeClass
 from firms.selectors import Breakdown
 from firms.stages import GrowthStage, growth_stage
-from insights.models import DashboardSnapshot, EcosystemIndicator, Target
+from insights.models import BarrierMeasure, DashboardSnapshot, EcosystemIndicator, Target
 from insights.stats import (
     MIN_CASES_FOR_RATE,
     MIN_PUBLIC_COUNT,
     DurationCell,
+    HistogramDuration,
     RateCell,
     shares_from_counts,
     suppress_counts,
@@ -138,6 +139,7 @@ class PlainBarrierRecord:
     # The outcome ledger: the first (partly) accepting answer and the promulgation (공포) date.
     accepted_at: dt.datetime | None = None
     promulgated_on: dt.date | None = None
+    barrier_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -145,14 +147,16 @@ class BarrierMetrics:
     filed: int
     answered: int
     answered_on_time: RateCell
-    days_to_first_answer: DurationCell
-    days_to_close: DurationCell
+    days_to_first_answer: DurationCell | HistogramDuration
+    days_to_close: DurationCell | HistogramDuration
     outcomes: dict[str, RateCell]
     overdue_now: int
     escalated: int
     accepted: int = 0
     promulgated: int = 0
-    days_to_promulgation: DurationCell = field(default_factory=lambda: DurationCell((), MIN_CASES_FOR_RATE))
+    days_to_promulgation: DurationCell | HistogramDuration = field(
+        default_factory=lambda: DurationCell((), MIN_CASES_FOR_RATE)
+    )
 
 
 class BusinessDayRanks:
@@ -287,14 +291,19 @@ def barrier_metrics_by(
 
 
 def barrier_records(
-    *, since: dt.date | None = None, until: dt.date | None = None, agency_id: int | None = None
-) -> list[BarrierRecord]:
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    agency_id: int | None = None,
+    ids: Iterable[int] | None = None,
+) -> list[PlainBarrierRecord]:
     """The barriers the dashboards measure, filed between ``since`` and ``until`` (Seoul dates).
 
     One row per submitted barrier: its first answer's outcome, the due time of the first agency-
     answer clock (what "answered on time" is measured against), whether it was escalated, and the
     dimensions (sector names, lead agency, the firm's cluster, size and growth stage).
-    For the 1,000,000-barrier target this should become a pre-aggregated table refreshed by a task.
+    The dashboards read these through ``BarrierMeasure`` rows (see ``measured_metrics``); the
+    monthly report and tests read them directly.
     """
     barriers = Barrier.objects.filter(submitted_at__isnull=False)
     if since is not None:
@@ -303,6 +312,8 @@ def barrier_records(
         barriers = barriers.filter(submitted_at__date__lte=until)
     if agency_id is not None:
         barriers = barriers.filter(lead_agency_id=agency_id)
+    if ids is not None:
+        barriers = barriers.filter(pk__in=list(ids))
     first_outcome = BarrierAnswer.objects.filter(barrier=OuterRef("pk")).order_by("created_at", "pk").values("outcome")
     first_answer_due = (
         BarrierClock.objects.filter(barrier=OuterRef("pk"), step=ClockStep.AGENCY_ANSWER)
@@ -328,7 +339,7 @@ def barrier_records(
         )
     )
     today = timezone.localdate()
-    records: list[BarrierRecord] = []
+    records: list[PlainBarrierRecord] = []
     for barrier in rows:
         firm = barrier.firm
         records.append(
@@ -346,6 +357,7 @@ def barrier_records(
                 stage=str(firm.growth_stage(as_of=today).label),
                 accepted_at=barrier.accepted_at,  # type: ignore[attr-defined]
                 promulgated_on=barrier.promulgated_on,  # type: ignore[attr-defined]
+                barrier_id=barrier.pk,
             )
         )
     return records
@@ -546,11 +558,87 @@ def _rate_text(cell: RateCell) -> str:
     return f"{cell.percent}% ({cell.successes}/{cell.n})"
 
 
+# -- barrier metrics from the pre-aggregated measures ------------------------------------------------
+
+
+def measured_metrics(
+    *,
+    as_of: dt.datetime,
+    dimension: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    min_cases: int = MIN_CASES_FOR_RATE,
+) -> dict[str, BarrierMetrics]:
+    """``barrier_metrics`` (or ``barrier_metrics_by``) computed in the database from
+    ``BarrierMeasure`` rows: five GROUP BY queries whatever the number of barriers. Medians and
+    p90s come from day histograms, so they are exactly those of the records."""
+    if dimension and dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    rows = BarrierMeasure.objects.all()
+    if since is not None:
+        rows = rows.filter(submitted_on__gte=since)
+    if until is not None:
+        rows = rows.filter(submitted_on__lte=until)
+    if dimension != "sector":
+        rows = rows.filter(primary=True)  # a barrier counts once, except in each of its sectors
+    # Association is not measured per barrier yet: every barrier falls in "—", as with records.
+    group: Any = F(dimension) if dimension and dimension != "association" else Value("—", output_field=CharField())
+    grouped = rows.annotate(group=group)
+    totals = grouped.values("group").annotate(
+        n_filed=Count("pk"),
+        n_answered=Count("first_answer_days"),
+        n_on_time=Count("pk", filter=Q(on_time=True)),
+        n_with_due=Count("on_time"),
+        n_overdue=Count("pk", filter=Q(answer_due_at__lt=as_of)),
+        n_escalated=Count("pk", filter=Q(escalated=True)),
+        n_accepted=Count("pk", filter=Q(accepted=True)),
+        n_promulgated=Count("promulgation_days"),
+    )
+    outcome_counts: dict[str, dict[str, int]] = {}
+    for row in grouped.exclude(outcome="").values("group", "outcome").annotate(n=Count("pk")).order_by():
+        outcome_counts.setdefault(row["group"], {})[row["outcome"]] = row["n"]
+
+    def histogram(field_name: str) -> dict[str, tuple[tuple[float, int], ...]]:
+        found: dict[str, list[tuple[float, int]]] = {}
+        for row in (
+            grouped.filter(**{f"{field_name}__isnull": False})
+            .values("group", field_name)
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            found.setdefault(row["group"], []).append((row[field_name], row["n"]))
+        return {key: tuple(values) for key, values in found.items()}
+
+    to_answer, to_close, to_law = (histogram(name) for name in ("first_answer_days", "close_days", "promulgation_days"))
+    metrics: dict[str, BarrierMetrics] = {}
+    for row in sorted(totals.order_by(), key=lambda r: str(r["group"])):
+        key = row["group"] or "—"
+        outcomes = shares_from_counts(
+            outcome_counts.get(row["group"], {}), categories=[o for o, _label in OUTCOMES], min_cases=min_cases
+        )
+        metrics[key] = BarrierMetrics(
+            filed=row["n_filed"],
+            answered=row["n_answered"],
+            answered_on_time=RateCell(row["n_on_time"], row["n_with_due"], min_cases),
+            days_to_first_answer=HistogramDuration(to_answer.get(row["group"], ()), min_cases),
+            days_to_close=HistogramDuration(to_close.get(row["group"], ()), min_cases),
+            outcomes={item.category: item.cell for item in outcomes},
+            overdue_now=row["n_overdue"],
+            escalated=row["n_escalated"],
+            accepted=row["n_accepted"],
+            promulgated=row["n_promulgated"],
+            days_to_promulgation=HistogramDuration(to_law.get(row["group"], ()), min_cases),
+        )
+    if not dimension and not metrics:
+        metrics["—"] = barrier_metrics([], as_of=as_of, min_cases=min_cases)
+    return metrics
+
+
 # -- barrier delivery tables --------------------------------------------------------------------
 
 
 def _metric_cells(metrics: BarrierMetrics) -> list[Any]:
-    def duration(value: float | None, cell: DurationCell) -> Any:
+    def duration(value: float | None, cell: DurationCell | HistogramDuration) -> Any:
         return Suppressed(cell.min_cases) if cell.suppressed else value
 
     on_time = metrics.answered_on_time
@@ -599,14 +687,24 @@ def barrier_table(
     until: dt.date | None = None,
     records_source: Callable[..., Iterable[BarrierRecord]] | None = None,
 ) -> Table:
-    """Delivery of barriers, overall or per dimension. Counts under 5 are hidden from the public."""
-    source = records_source or barrier_records
-    records = list(source(since=since, until=until))
+    """Delivery of barriers, overall or per dimension. Counts under 5 are hidden from the public.
+
+    Read from the ``BarrierMeasure`` rows (as fresh as the last dashboard refresh) unless
+    ``records_source`` gives the records to measure (the monthly report, tests)."""
+    groups: Mapping[str, BarrierMetrics]
+    if records_source is None:
+        groups = measured_metrics(as_of=as_of, dimension=dimension, since=since, until=until)
+        if not dimension:
+            groups = {_("전체"): next(iter(groups.values()))}
+    else:
+        records = list(records_source(since=since, until=until))
+        if dimension:
+            groups = barrier_metrics_by(records, dimension=dimension, as_of=as_of)
+        else:
+            groups = {_("전체"): barrier_metrics(records, as_of=as_of)}
     if dimension:
-        groups = barrier_metrics_by(records, dimension=dimension, as_of=as_of)
         first = Column(dimension, DIMENSIONS[dimension], numeric=False)
     else:
-        groups = {_("전체"): barrier_metrics(records, as_of=as_of)}
         first = Column("scope", _("범위"), numeric=False)
     rows = []
     for label, metrics in groups.items():

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
+from django.db.models import Max, Min
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from barriers.models import Barrier, BarrierEvent
+from core.business_days import SEOUL
 from insights import selectors
 from insights.forms import DashboardFilterForm
-from insights.models import DashboardSnapshot
+from insights.models import BarrierMeasure, DashboardSnapshot
 from insights.selectors import Audience
 
 
@@ -28,9 +32,84 @@ def dashboard_context(*, audience: Audience, data: selectors.Dashboard, form: Da
     }
 
 
+MEASURE_BATCH = 2000
+# Growth stages move with time and firms change cluster or size: re-measure everything daily.
+FULL_MEASURE_EVERY = dt.timedelta(days=1)
+
+
+def _measure_rows(records: list[selectors.PlainBarrierRecord], *, now: dt.datetime) -> list[BarrierMeasure]:
+    ranks = selectors.BusinessDayRanks.spanning(records, extra_holidays=frozenset())
+    rows = []
+    for record in records:
+        submitted, answered, closed = record.submitted_at, record.first_answered_at, record.closed_at
+        assert submitted is not None and record.barrier_id is not None  # barrier_records: submitted only
+        sectors = record.sector if isinstance(record.sector, tuple) else (record.sector,)
+        accepted_on = record.accepted_at.astimezone(SEOUL).date() if record.accepted_at else None
+        common = {
+            "barrier_id": record.barrier_id,
+            "submitted_on": submitted.astimezone(SEOUL).date(),
+            "agency": record.agency,
+            "cluster": record.cluster,
+            "size": record.size,
+            "stage": record.stage,
+            "first_answer_days": ranks.between(submitted, answered) if answered else None,
+            "close_days": ranks.between(submitted, closed) if closed else None,
+            "on_time": (answered <= record.due_at) if answered and record.due_at else None,
+            "outcome": record.outcome if answered else "",
+            "answer_due_at": record.due_at if answered is None and closed is None else None,
+            "escalated": record.escalated,
+            "accepted": accepted_on is not None,
+            "promulgation_days": (
+                (record.promulgated_on - accepted_on).days if accepted_on and record.promulgated_on else None
+            ),
+            "refreshed_at": now,
+        }
+        for index, sector in enumerate(sectors or ("—",)):
+            rows.append(BarrierMeasure(primary=index == 0, sector=sector, **common))
+    return rows
+
+
+@transaction.atomic
+def refresh_barrier_measures(*, full: bool = False, now: dt.datetime | None = None) -> int:
+    """Bring ``BarrierMeasure`` up to date with the workflow; return how many barriers were measured.
+
+    Incremental by default: barriers saved, or with an audit event, since the last refresh
+    (answers, outcome milestones and reactions all write events). ``full`` re-measures every
+    barrier (daily: growth stages move with time and firms change cluster or size). Batches keep
+    memory flat at a million barriers.
+    """
+    now = now or timezone.now()
+    bounds = BarrierMeasure.objects.aggregate(last=Max("refreshed_at"), oldest=Min("refreshed_at"))
+    stale = bounds["oldest"] is not None and bounds["oldest"] < now - FULL_MEASURE_EVERY
+    last = None if full or stale else bounds["last"]
+    submitted = Barrier.objects.filter(submitted_at__isnull=False)
+    if last is None:
+        BarrierMeasure.objects.all().delete()
+        ids = list(submitted.order_by("pk").values_list("pk", flat=True))
+    else:
+        changed = set(submitted.filter(updated_at__gte=last).values_list("pk", flat=True))
+        changed |= set(
+            BarrierEvent.objects.filter(created_at__gte=last, barrier__submitted_at__isnull=False)
+            .values_list("barrier_id", flat=True)
+            .distinct()
+        )
+        ids = sorted(changed)
+    for start in range(0, len(ids), MEASURE_BATCH):
+        batch = ids[start : start + MEASURE_BATCH]
+        if last is not None:
+            BarrierMeasure.objects.filter(barrier_id__in=batch).delete()
+        BarrierMeasure.objects.bulk_create(
+            _measure_rows(selectors.barrier_records(ids=batch), now=now), batch_size=MEASURE_BATCH
+        )
+    if not ids and last is None:
+        return 0
+    return len(ids)
+
+
 def refresh_snapshot(*, audience: Audience, language: str, now: dt.datetime | None = None) -> DashboardSnapshot:
     """Compute the unfiltered dashboard for one audience and language and store its rendered body."""
     now = now or timezone.now()
+    refresh_barrier_measures(now=now)
     with translation.override(language):
         data = selectors.dashboard(audience=audience, now=now)
         context = dashboard_context(audience=audience, data=data, form=DashboardFilterForm())

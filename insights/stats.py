@@ -135,6 +135,47 @@ class DurationCell:
 
 
 @dataclass(frozen=True)
+class HistogramDuration:
+    """``DurationCell`` from a histogram of whole-day durations (value → count), as the database
+    returns it: the same median and nearest-rank p90 without expanding a million values."""
+
+    counts: tuple[tuple[float, int], ...]  # (value, how many), any order
+    min_cases: int = MIN_CASES_FOR_RATE
+
+    @property
+    def n(self) -> int:
+        return sum(count for _value, count in self.counts)
+
+    @property
+    def suppressed(self) -> bool:
+        return self.n < self.min_cases
+
+    def _kth(self, k: int) -> float:
+        """The k-th smallest value (1-based)."""
+        seen = 0
+        for value, count in sorted(self.counts):
+            seen += count
+            if seen >= k:
+                return float(value)
+        raise IndexError(k)
+
+    @property
+    def median(self) -> float | None:
+        if self.suppressed or self.n == 0:
+            return None
+        n = self.n
+        if n % 2:
+            return self._kth(n // 2 + 1)
+        return (self._kth(n // 2) + self._kth(n // 2 + 1)) / 2
+
+    @property
+    def p90(self) -> float | None:
+        if self.suppressed or self.n == 0:
+            return None
+        return self._kth(math.ceil(0.9 * self.n))
+
+
+@dataclass(frozen=True)
 class CountCell:
     label: str
     n: int

@@ -172,3 +172,106 @@ def test_barrier_records_carry_acceptance_and_promulgation(firm, firm_member, ci
         )
     (record,) = barrier_records()
     assert record.accepted_at is not None and record.promulgated_on == today
+
+
+# -- the pre-aggregated measures agree with the records -----------------------------------------
+
+
+def _workflow_barriers(firm, firm_member, city_official, agency, agency_official, n=12):
+    from barriers import services as barrier_services
+
+    made = []
+    for i in range(n):
+        barrier = barrier_services.file_barrier(
+            actor=firm_member,
+            firm=firm,
+            title=f"측정 {i}",
+            body="배송 로봇이 보도를 다닐 수 없습니다.",
+            sector_codes=["robots", "ai"] if i % 3 else ["robots"],
+            submit=True,
+        )
+        if i % 4 == 0:
+            made.append(barrier)
+            continue  # left waiting for triage
+        barrier_services.triage_barrier(barrier_id=barrier.pk, actor=city_official, kind="proposal", lead_agency=agency)
+        barrier_services.forward_to_agency(barrier_id=barrier.pk, actor=city_official)
+        if i % 4 != 1:
+            barrier_services.answer_barrier(
+                barrier_id=barrier.pk,
+                actor=agency_official,
+                outcome="declined" if i % 2 else "long_term_review",
+                body="검토했습니다.",
+                reason_code="safety" if i % 2 else "",
+                legal_basis="도로교통법 제13조의2" if i % 2 else "",
+            )
+        made.append(barrier)
+    return made
+
+
+@pytest.mark.parametrize("dimension", [None, "sector", "agency", "size", "association"])
+def test_measured_metrics_equal_the_metrics_of_the_records(
+    dimension, firm, firm_member, city_official, agency, agency_official
+):
+    from insights.selectors import barrier_records, measured_metrics
+    from insights.services import refresh_barrier_measures
+
+    _workflow_barriers(firm, firm_member, city_official, agency, agency_official)
+    refresh_barrier_measures()
+    now = dt.datetime.now(SEOUL) + dt.timedelta(days=60)  # everything unanswered is overdue by then
+    records = barrier_records()
+    measured = measured_metrics(as_of=now, dimension=dimension, min_cases=3)
+    if dimension:
+        expected = barrier_metrics_by(records, dimension=dimension, as_of=now, min_cases=3)
+    else:
+        expected = {"—": barrier_metrics(records, as_of=now, min_cases=3)}
+    assert measured.keys() == expected.keys()
+    for key, metrics in expected.items():
+        got = measured[key]
+        assert (got.filed, got.answered, got.overdue_now, got.escalated) == (
+            metrics.filed,
+            metrics.answered,
+            metrics.overdue_now,
+            metrics.escalated,
+        )
+        assert got.answered_on_time == metrics.answered_on_time
+        assert got.days_to_first_answer.median == metrics.days_to_first_answer.median
+        assert got.days_to_first_answer.p90 == metrics.days_to_first_answer.p90
+        assert {k: c.percent for k, c in got.outcomes.items()} == {k: c.percent for k, c in metrics.outcomes.items()}
+
+
+def test_incremental_refresh_picks_up_answers_given_since(firm, firm_member, city_official, agency, agency_official):
+    from barriers import services as barrier_services
+    from insights.models import BarrierMeasure
+    from insights.services import refresh_barrier_measures
+
+    made = _workflow_barriers(firm, firm_member, city_official, agency, agency_official, n=2)
+    assert refresh_barrier_measures() == 2
+    waiting = made[1]  # forwarded, not answered
+    barrier_services.answer_barrier(
+        barrier_id=waiting.pk, actor=agency_official, outcome="long_term_review", body="중장기 검토"
+    )
+    assert refresh_barrier_measures() == 1
+    row = BarrierMeasure.objects.get(barrier=waiting, primary=True)
+    assert row.outcome == "long_term_review" and row.first_answer_days is not None
+    assert BarrierMeasure.objects.filter(primary=True).count() == 2
+
+
+def test_histogram_median_and_p90_match_the_plain_statistics():
+    from insights.stats import DurationCell, HistogramDuration
+
+    values = (0, 1, 1, 2, 3, 3, 3, 7, 9, 12, 15)
+    histogram = HistogramDuration(tuple((v, values.count(v)) for v in set(values)))
+    plain = DurationCell(values)
+    assert (histogram.median, histogram.p90, histogram.n) == (plain.median, plain.p90, plain.n)
+    even = values + (20,)
+    assert HistogramDuration(tuple((v, even.count(v)) for v in set(even))).median == DurationCell(even).median
+
+
+def test_measures_are_rebuilt_in_full_once_a_day(firm, firm_member, city_official, agency, agency_official):
+    from insights.services import refresh_barrier_measures
+
+    _workflow_barriers(firm, firm_member, city_official, agency, agency_official, n=3)
+    start = dt.datetime.now(SEOUL)
+    assert refresh_barrier_measures(now=start) == 3
+    assert refresh_barrier_measures(now=start + dt.timedelta(hours=1)) == 0
+    assert refresh_barrier_measures(now=start + dt.timedelta(days=1, hours=1)) == 3
