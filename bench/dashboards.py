@@ -5,9 +5,9 @@
 
 Prints p50/p95 server time and the query count of the public and city dashboard pages (cold:
 computed and stored as a snapshot; warm: served from the snapshot; filtered: computed live) with
-BENCH_FIRMS registered firms and a perception survey answered by a tenth of them, and the time
-``barrier_metrics`` / ``barrier_metrics_by`` take on BENCH_BARRIERS plain records (the barrier
-models are not ready; the plain records follow the same ``BarrierRecord`` protocol).
+BENCH_FIRMS registered firms and a perception survey answered by a tenth of them, and, on PostgreSQL,
+``measured_metrics`` (what a filtered dashboard computes live) over BENCH_BARRIERS barriers with
+their ``BarrierMeasure`` rows, made in SQL.
 """
 
 from __future__ import annotations
@@ -23,12 +23,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.business_days import SEOUL
 from firms.models import Firm, Sector, SizeClass
 from firms.reference_data import load_sectors
 from firms.tests.factories import brn_for
 from insights.models import DashboardSnapshot
-from insights.selectors import PlainBarrierRecord, barrier_metrics, barrier_metrics_by
 from surveys.models import Answer, Invitation, Question, Response, SurveyKind
 
 FIRMS = int(os.environ.get("BENCH_FIRMS", "20000"))
@@ -135,35 +133,80 @@ def _measure(client, url: str, runs: int, *, cold: bool) -> tuple[list[float], i
     return samples, count
 
 
-def test_bench_barrier_metrics_on_plain_records():
-    rng = random.Random(1)
-    start = dt.datetime(2024, 1, 1, 9, tzinfo=SEOUL)
-    sectors = ["fintech", "mobility", "robots", "ai", "biohealth"]
-    outcomes = ["accepted", "partly_accepted", "long_term_review", "declined"]
-    records = []
-    for _ in range(BARRIERS):
-        submitted = start + dt.timedelta(days=rng.randrange(900), hours=rng.randrange(9))
-        answered = submitted + dt.timedelta(days=rng.randrange(1, 40)) if rng.random() < 0.8 else None
-        closed = answered + dt.timedelta(days=rng.randrange(0, 60)) if answered and rng.random() < 0.6 else None
-        records.append(
-            PlainBarrierRecord(
-                submitted_at=submitted,
-                first_answered_at=answered,
-                closed_at=closed,
-                outcome=rng.choice(outcomes) if answered else "",
-                due_at=submitted + dt.timedelta(days=20),
-                escalated=rng.random() < 0.03,
-                sector=rng.choice(sectors),
-            )
-        )
-    as_of = start + dt.timedelta(days=1000)
-    t0 = time.perf_counter()
-    overall = barrier_metrics(records, as_of=as_of)
-    t1 = time.perf_counter()
-    by_sector = barrier_metrics_by(records, dimension="sector", as_of=as_of)
-    t2 = time.perf_counter()
-    print(
-        f"\n[barrier_metrics] {BARRIERS} records: overall {t1 - t0:.2f}s, by sector {t2 - t1:.2f}s; "
-        f"on time {overall.answered_on_time.percent}%, median {overall.days_to_first_answer.median} "
-        f"p90 {overall.days_to_first_answer.p90} business days, {len(by_sector)} sectors"
+@pytest.mark.django_db
+def test_bench_barrier_measures_at_scale(firm, firm_member, city_official, agency):
+    """BENCH_BARRIERS barriers (copies of one real barrier, made in SQL) with their measure rows:
+    p95 of ``measured_metrics`` overall and per dimension (what a filtered dashboard computes
+    live), and how fast ``refresh_barrier_measures`` measures real barriers."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the scale benchmark runs on PostgreSQL (DATABASE_URL)")
+    from barriers import services as barrier_services
+    from barriers.models import Barrier
+    from insights.models import BarrierMeasure
+    from insights.selectors import DIMENSIONS, measured_metrics
+    from insights.services import _measure_rows, refresh_barrier_measures
+
+    load_sectors()
+    template = barrier_services.file_barrier(
+        actor=firm_member, firm=firm, title="벤치 애로", body="벤치마크용 규제 애로입니다. " * 5, sector_codes=["ai"]
     )
+    barrier_services.submit_barrier(barrier_id=template.pk, actor=firm_member)
+    columns = [f.column for f in Barrier._meta.concrete_fields if not f.primary_key]
+    column_list = ", ".join(f'"{c}"' for c in columns)
+    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO barriers_barrier ({column_list}) SELECT {column_list} FROM barriers_barrier, "
+            f"generate_series(1, %s) WHERE id = %s",
+            [BARRIERS - 1, template.pk],
+        )
+        cursor.execute(
+            """
+            INSERT INTO insights_barriermeasure (barrier_id, "primary", submitted_on, sector, agency, cluster, size,
+                stage, first_answer_days, close_days, on_time, outcome, answer_due_at, escalated, accepted,
+                promulgation_days, refreshed_at)
+            SELECT id, true, date '2024-01-01' + (random() * 900)::int,
+                (array['핀테크','모빌리티','로봇','AI','바이오헬스'])[1 + floor(random() * 5)::int],
+                '기관' || (1 + floor(random() * 40)::int),
+                (array['여의도','양재','상암','홍릉','G밸리','—'])[1 + floor(random() * 6)::int],
+                (array['소기업','중기업','중견기업'])[1 + floor(random() * 3)::int],
+                (array['예비','초기','도약','성장'])[1 + floor(random() * 4)::int],
+                a, CASE WHEN a IS NOT NULL AND random() < 0.6 THEN a + floor(random() * 40)::int END,
+                CASE WHEN a IS NOT NULL THEN random() < 0.7 END,
+                CASE WHEN a IS NOT NULL THEN
+                    (array['accepted','partly_accepted','long_term_review','declined'])[1 + floor(random() * 4)::int]
+                    ELSE '' END,
+                CASE WHEN a IS NULL THEN now() - interval '1 day' * floor(random() * 60) END,
+                random() < 0.03, random() < 0.3,
+                CASE WHEN random() < 0.05 THEN floor(random() * 400)::int END,
+                now()
+            FROM (SELECT id, CASE WHEN random() < 0.8 THEN floor(random() * 40)::int END AS a
+                  FROM barriers_barrier) AS b
+            """
+        )
+        cursor.execute("ANALYZE insights_barriermeasure")
+    print(f"\n[setup] {BarrierMeasure.objects.count()} measure rows in {time.perf_counter() - t0:.1f}s")
+    as_of = timezone.now()
+    for dimension in (None, *DIMENSIONS):
+        samples, count = [], 0
+        for _ in range(max(3, RUNS // 4)):
+            with CaptureQueriesContext(connection) as queries:
+                t1 = time.perf_counter()
+                groups = measured_metrics(as_of=as_of, dimension=dimension)
+                samples.append((time.perf_counter() - t1) * 1000)
+            count = len(queries)
+        print(
+            f"[measured_metrics {dimension or 'overall'}] {BARRIERS} barriers: p50 {statistics.median(samples):.0f} ms,"
+            f" p95 {_p95(samples):.0f} ms, {count} queries, {len(groups)} groups"
+        )
+    ids = list(Barrier.objects.order_by("pk").values_list("pk", flat=True)[:5000])
+    from insights.selectors import barrier_records
+
+    t2 = time.perf_counter()
+    rows = _measure_rows(barrier_records(ids=ids), now=as_of)
+    elapsed = time.perf_counter() - t2
+    print(
+        f"[refresh_barrier_measures] {len(ids)} barriers measured in {elapsed:.2f}s "
+        f"({len(ids) / elapsed:.0f}/s; a full rebuild of {BARRIERS} ≈ {BARRIERS / (len(ids) / elapsed) / 60:.0f} min)"
+    )
+    assert rows and refresh_barrier_measures is not None
