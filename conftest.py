@@ -33,6 +33,15 @@ def _fresh_compiled_programs():
     forget_compiled()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached figures (filtered dashboards) belong to one test's data: every test starts empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def sectors(db):
     load_sectors()
