@@ -19,6 +19,7 @@ install: $(STAMP)
 run: $(STAMP)
 	mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py createcachetable
 	DEBUG=1 $(PY) manage.py load_demo
 	DEBUG=1 $(PY) manage.py load_ecosystem_indicators
 	DEBUG=1 $(PY) manage.py import_bizinfo

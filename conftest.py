@@ -42,6 +42,17 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _force_login_passes_second_factor(monkeypatch):
+    """``client.force_login`` skips the password; for officials it skips the TOTP step too
+    (accounts.testing). Tests of the second factor sign in through the pages."""
+    from django.test import Client
+
+    from accounts.testing import force_login_with_second_factor
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
+
+
 @pytest.fixture
 def sectors(db):
     load_sectors()

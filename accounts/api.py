@@ -27,6 +27,7 @@ class MeOut(Schema):
     email: str
     name: str
     preferred_language: str
+    email_confirmed: bool
     roles: list[str]
     firm_ids: list[int]
     association_ids: list[int]
@@ -56,6 +57,7 @@ def _me(user: User) -> MeOut:
         email=user.email,
         name=user.name,
         preferred_language=user.preferred_language,
+        email_confirmed=user.email_confirmed,
         roles=sorted(roles.held),
         firm_ids=sorted(roles.firm_ids),
         association_ids=sorted(roles.association_ids),
@@ -68,7 +70,12 @@ def me(request: HttpRequest) -> MeOut:
     return _me(request.user)  # type: ignore[arg-type]
 
 
-@router.post("/sign-up", response={201: SignUpOut, 400: ErrorOut, 409: ErrorOut}, summary="기업 회원 가입")
+@router.post(
+    "/sign-up",
+    response={201: SignUpOut, 400: ErrorOut, 409: ErrorOut},
+    summary="기업 회원 가입",
+    description="가입하면 확인 메일이 갑니다. 메일의 링크를 열어 이메일을 확인해야 규제 애로를 등록할 수 있습니다.",
+)
 def sign_up(request: HttpRequest, payload: SignUpIn) -> Status[User]:
     user = services.sign_up_firm_member(
         email=payload.email,
@@ -80,5 +87,6 @@ def sign_up(request: HttpRequest, payload: SignUpIn) -> Status[User]:
         size_class=payload.size_class,
         founded_on=payload.founded_on,
         preferred_language=payload.preferred_language,
+        confirmation_link_base=request.build_absolute_uri("/")[:-1],
     )
     return Status(201, user)

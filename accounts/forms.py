@@ -68,3 +68,18 @@ class AcceptInvitationForm(KrdsForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+
+class TwoFactorCodeForm(KrdsForm):
+    code = forms.CharField(
+        label=_("인증 번호"),
+        max_length=12,
+        help_text=_("인증 앱(Google Authenticator 등)에 표시된 6자리 숫자"),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class ApiTokenForm(KrdsForm):
+    name = forms.CharField(
+        label=_("토큰 이름"), max_length=60, help_text=_("어디에 쓰는 토큰인지 알아볼 수 있는 이름 (예: 사내 연동)")
+    )

@@ -45,6 +45,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("활성"), default=True)
     is_staff = models.BooleanField(_("관리 화면 접근"), default=False)
+    # Self sign-ups start unconfirmed (accounts.services.sign_up_firm_member); everyone else
+    # (invited, created by an admin, existing accounts) proved or needs no address check.
+    email_confirmed = models.BooleanField(_("이메일 확인"), default=True)
     date_joined = models.DateTimeField(_("가입일"), default=timezone.now)
 
     objects = UserManager()
@@ -188,3 +191,66 @@ class SignInAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} {'ok' if self.succeeded else 'fail'} {self.attempted_at:%Y-%m-%d %H:%M}"
+
+
+class EmailConfirmation(models.Model):
+    """A link sent to confirm a new account's e-mail address (the token is stored hashed)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_confirmations")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("만료 시각"))
+    confirmed_at = models.DateTimeField(_("확인 시각"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("이메일 확인")
+        verbose_name_plural = _("이메일 확인")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user.email} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def is_usable(self, *, now: dt.datetime | None = None) -> bool:
+        return self.confirmed_at is None and (now or timezone.now()) < self.expires_at
+
+
+class ApiToken(models.Model):
+    """A named bearer token for the JSON API, stored hashed; revoked tokens stay for the record."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("이름"), max_length=60)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters, shown in lists so a person can tell their tokens apart.
+    prefix = models.CharField(_("앞자리"), max_length=12, editable=False)
+    created_at = models.DateTimeField(_("발급 시각"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("마지막 사용"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("폐기 시각"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 토큰")
+        verbose_name_plural = _("API 토큰")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class RateLimitBucket(models.Model):
+    """Hits of one client (account or address) on one limit in one fixed time window.
+
+    In the database rather than a per-process cache, so a limit holds across web workers.
+    """
+
+    key = models.CharField(max_length=200)
+    window = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("요청 한도 집계")
+        verbose_name_plural = _("요청 한도 집계")
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="unique_rate_limit_bucket")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import secrets
 from functools import partial
@@ -16,12 +17,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Invitation, Language, Membership, Role, User, hash_token
+from accounts.models import ApiToken, EmailConfirmation, Invitation, Language, Membership, Role, User, hash_token
 from accounts.permissions import can
 from accounts.roles import forget_roles, roles_of
 from agencies.models import Agency
-from core.errors import Conflict, NotPermitted, ValidationFailed
+from core.errors import Conflict, NotFound, NotPermitted, ValidationFailed
 from core.text import clean_name, normalize_identifier
 from firms.models import Association, Firm
 from firms.services import register_firm
@@ -66,14 +68,18 @@ def sign_up_firm_member(
     founded_on: dt.date | None = None,
     district: str = "",
     preferred_language: str = Language.KOREAN,
+    confirmation_link_base: str = "",
 ) -> User:
-    """Create a firm member's account together with the firm it acts for (nothing half-saved)."""
+    """Create a firm member's account together with the firm it acts for (nothing half-saved).
+
+    The account may sign in at once but files only after confirming its e-mail address: a
+    confirmation link is sent when the sign-up commits."""
     clean = clean_email(email)
     if User.objects.filter(email__iexact=clean).exists():
         raise Conflict(
             _("이미 가입된 이메일입니다. 로그인하거나 비밀번호를 재설정하세요."), field="email", code="duplicate_email"
         )
-    user = User(email=clean, name=clean_person_name(name), preferred_language=preferred_language)
+    user = User(email=clean, name=clean_person_name(name), preferred_language=preferred_language, email_confirmed=False)
     _check_password(password, user)
     firm = register_firm(
         name=firm_name,
@@ -90,6 +96,7 @@ def sign_up_firm_member(
     except IntegrityError as exc:  # a concurrent sign-up with the same e-mail won the race
         raise Conflict(_("이미 가입된 이메일입니다."), field="email", code="duplicate_email") from exc
     Membership.objects.create(user=user, role=Role.FIRM_MEMBER, firm=firm)
+    send_email_confirmation(user=user, link_base=confirmation_link_base)
     return user
 
 
@@ -174,6 +181,9 @@ def accept_invitation(*, token: str, name: str, password: str) -> User:
         user.save()
     elif not user.check_password(password):
         raise ValidationFailed(_("이미 가입된 이메일입니다. 기존 비밀번호를 입력하세요."), field="password")
+    if not user.email_confirmed:  # the invitation link reached this address: that confirms it
+        user.email_confirmed = True
+        user.save(update_fields=["email_confirmed"])
     Membership.objects.get_or_create(
         user=user,
         role=invitation.role,
@@ -197,3 +207,203 @@ def set_preferred_language(*, user: User, language: str) -> None:
         raise ValidationFailed(_("지원하지 않는 언어입니다."), field="language")
     User.objects.filter(pk=user.pk).update(preferred_language=language)
     user.preferred_language = language
+
+
+# -- e-mail confirmation (a new firm account confirms its address before it files) ------------
+
+
+def send_email_confirmation(*, user: User, link_base: str = "") -> str:
+    """Send ``user`` a confirmation link (valid ``HAECHI_EMAIL_CONFIRMATION_HOURS``); returns the token."""
+    token = secrets.token_urlsafe(32)
+    EmailConfirmation.objects.create(
+        user=user,
+        token_hash=hash_token(token),
+        expires_at=timezone.now() + dt.timedelta(hours=settings.HAECHI_EMAIL_CONFIRMATION_HOURS),
+    )
+    link = link_base + reverse("accounts:confirm_email", args=[token])
+    transaction.on_commit(partial(_send_confirmation, email=user.email, link=link))
+    return token
+
+
+def _send_confirmation(*, email: str, link: str) -> None:
+    send_mail(
+        subject=_("[해치] 이메일 주소를 확인하세요"),
+        message=_(
+            "해치에 가입해 주셔서 감사합니다. 아래 링크를 열면 이메일 확인이 끝나고 규제 애로를 등록할 수 "
+            "있습니다 (%(hours)s시간 동안 유효).\n\n%(link)s"
+        )
+        % {"hours": settings.HAECHI_EMAIL_CONFIRMATION_HOURS, "link": link},
+        from_email=None,
+        recipient_list=[email],
+    )
+
+
+@transaction.atomic
+def confirm_email(*, token: str) -> User:
+    """Mark the address behind ``token`` confirmed (a used or expired link is refused)."""
+    confirmation = (
+        EmailConfirmation.objects.select_for_update()
+        .select_related("user")
+        .filter(token_hash=hash_token(token or ""))
+        .first()
+    )
+    if confirmation is None or not confirmation.is_usable():
+        raise ValidationFailed(
+            _("확인 링크가 만료되었거나 이미 사용되었습니다. 로그인한 뒤 확인 메일을 다시 받으세요."),
+            code="confirmation_unusable",
+        )
+    confirmation.confirmed_at = timezone.now()
+    confirmation.save(update_fields=["confirmed_at"])
+    user = confirmation.user
+    if not user.email_confirmed:
+        user.email_confirmed = True
+        user.save(update_fields=["email_confirmed"])
+    return user
+
+
+def require_confirmed_email(user: Any) -> None:
+    """Refuse filing for an account whose e-mail address is not confirmed yet."""
+    if getattr(user, "is_authenticated", False) and not getattr(user, "email_confirmed", True):
+        raise NotPermitted(
+            _(
+                "이메일 주소를 확인한 뒤에 규제 애로를 등록할 수 있습니다. 가입할 때 받은 메일의 링크를 "
+                "여세요. 메일을 받지 못했다면 '확인 메일 다시 받기'를 누르세요."
+            ),
+            code="email_unconfirmed",
+        )
+
+
+# -- API tokens ---------------------------------------------------------------------------------
+
+API_TOKEN_PREFIX = "hch_"
+
+
+@transaction.atomic
+def issue_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Issue a named API token for ``user``; the secret is returned once and stored only hashed.
+
+    Officials must have two-factor sign-in set up first: a token is as good as their session.
+    """
+    label = clean_name(
+        name,
+        field="name",
+        max_length=60,
+        blank_message=_("토큰 이름을 입력하세요."),
+        too_long_message=_("토큰 이름은 60자 이내로 입력하세요."),
+    )
+    if needs_two_factor(user) and not has_two_factor(user):
+        raise NotPermitted(_("2단계 인증을 먼저 설정해야 API 토큰을 발급할 수 있습니다."), code="two_factor_required")
+    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
+        raise Conflict(
+            _("사용 중인 토큰이 너무 많습니다 (최대 %(n)s개). 쓰지 않는 토큰을 폐기하세요.") % {"n": MAX_ACTIVE_TOKENS},
+            code="too_many_tokens",
+        )
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=label, token_hash=hash_token(secret), prefix=secret[:10])
+    return token, secret
+
+
+MAX_ACTIVE_TOKENS = 10
+
+
+def revoke_api_token(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of ``user``'s own tokens (someone else's is not found)."""
+    token = ApiToken.objects.filter(user=user, pk=token_id).first()
+    if token is None:
+        raise NotFound(_("토큰을 찾을 수 없습니다."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def user_for_api_token(secret: str) -> tuple[User, ApiToken] | None:
+    """The active user and token behind a bearer secret, or None (unknown, revoked, inactive,
+    or an official who no longer has two-factor sign-in)."""
+    if not secret or len(secret) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=hash_token(secret), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    if needs_two_factor(token.user) and not has_two_factor(token.user):
+        return None
+    now = timezone.now()
+    # Recorded at most once a minute: a busy client does not write on every request.
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token.user, token
+
+
+# -- two-factor sign-in (TOTP) for officials ----------------------------------------------------
+
+
+def needs_two_factor(user: Any) -> bool:
+    """City and agency officials, admins and anyone who can open the Django admin."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_staff or user.is_superuser or roles_of(user).is_official)
+
+
+def has_two_factor(user: User) -> bool:
+    """True when ``user`` has a confirmed authenticator."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+@transaction.atomic
+def start_two_factor_enrolment(*, user: User) -> TOTPDevice:
+    """A fresh, unconfirmed authenticator for ``user`` (replacing an earlier unconfirmed one)."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=_("인증 앱"), confirmed=False)
+
+
+def _clean_code(code: str) -> str:
+    digits = normalize_identifier(code or "").replace(" ", "").replace("-", "")
+    if not digits.isdigit() or len(digits) != 6:
+        raise ValidationFailed(_("인증 앱에 표시된 6자리 숫자를 입력하세요."), field="code", code="invalid_code")
+    return digits
+
+
+@transaction.atomic
+def confirm_two_factor_enrolment(*, user: User, device_id: int, code: str) -> TOTPDevice:
+    """Confirm the authenticator being set up with a code it shows; older ones are retired."""
+    digits = _clean_code(code)
+    device = TOTPDevice.objects.select_for_update().filter(user=user, pk=device_id, confirmed=False).first()
+    if device is None:
+        raise ValidationFailed(_("설정 중인 인증 앱이 없습니다. 처음부터 다시 시작하세요."), code="no_enrolment")
+    if not device.verify_token(digits):
+        raise ValidationFailed(_("인증 번호가 맞지 않습니다. 앱의 최신 번호를 입력하세요."), field="code")
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device
+
+
+def verify_two_factor(*, user: User, code: str) -> TOTPDevice:
+    """The confirmed authenticator that accepts ``code`` (replays and guessing are throttled by
+    django-otp: each failure doubles the wait before the next try)."""
+    digits = _clean_code(code)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        raise ValidationFailed(_("등록된 인증 앱이 없습니다."), code="no_device")
+    allowed, _details = device.verify_is_allowed()
+    if not allowed:
+        raise ValidationFailed(_("인증 번호를 너무 많이 틀렸습니다. 잠시 뒤에 다시 시도하세요."), field="code")
+    if not device.verify_token(digits):
+        raise ValidationFailed(_("인증 번호가 맞지 않습니다. 앱의 최신 번호를 입력하세요."), field="code")
+    return device
+
+
+def pending_two_factor_device(*, user: User, device_id: int) -> TOTPDevice | None:
+    """The authenticator ``user`` is setting up, if it is still unconfirmed."""
+    return TOTPDevice.objects.filter(user=user, pk=device_id, confirmed=False).first()
+
+
+def totp_secret_for_display(device: TOTPDevice) -> str:
+    """The shared secret in base32 groups of four, for typing into an authenticator app."""
+    secret = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

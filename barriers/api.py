@@ -10,15 +10,17 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 from pydantic import Field
 
 from accounts.api import ErrorOut
-from accounts.permissions import require
+from accounts.permissions import can, require
 from accounts.roles import roles_of
 from agencies.models import Agency
 from barriers import deadlines, files, presenters, selectors, services
+from barriers.api_cosigning import router as cosigning_router
 from barriers.models import Attachment, BarrierStatus, DeclineReason
 from barriers.schemas import (
     AnswerIn,
@@ -43,10 +45,14 @@ from barriers.schemas import (
     WithdrawIn,
 )
 from core.errors import NotFound, ValidationFailed
+from core.idempotency import idempotent
 from core.text import normalize_identifier
 from firms.models import Firm
+from privacy.services import record_identity_view
 
 router = Router(tags=["barriers"], auth=django_auth)
+# Co-signing, search before filing and association proxy filing (barriers/api_cosigning.py).
+router.add_router("", cosigning_router)
 
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
@@ -83,6 +89,8 @@ def _agency(code: str | None, *, field: str) -> Agency:
 def _detail(request: HttpRequest, response: HttpResponse, barrier_id: int) -> BarrierOut:
     barrier = selectors.barrier_for_user(request.user, barrier_id)
     response["ETag"] = f'"{barrier.version}"'
+    if can(request.user, "barrier.view_identity", barrier):  # 개인정보 열람 기록
+        record_identity_view(viewer=request.user, barrier=barrier, request=request)
     return presenters.detail(barrier, request.user, now=timezone.now())
 
 
@@ -140,7 +148,8 @@ def queue(request: HttpRequest, filters: Query[ListFilter]) -> BarrierPageOut:
     return _page(qs, request, filters)
 
 
-@router.post("", response={200: BarrierOut, 201: BarrierOut, **ERRORS}, summary="규제 애로 작성·접수")
+@router.post("", response={201: BarrierOut, **ERRORS, 422: ErrorOut}, summary="규제 애로 작성·접수")
+@decorate_view(idempotent("barriers.create"))  # Idempotency-Key: replay, 409 in flight, 422 reused
 def create_barrier(request: HttpRequest, response: HttpResponse, payload: BarrierIn) -> Status[BarrierOut]:
     roles = roles_of(request.user)
     if payload.firm_id is not None:
@@ -159,15 +168,7 @@ def create_barrier(request: HttpRequest, response: HttpResponse, payload: Barrie
         "submit": fields.pop("submit"),
         **{k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()},
     }
-    key = request.headers.get("Idempotency-Key")
-    if key is not None:
-        barrier, created = services.file_barrier_once(
-            actor=request.user, idempotency_key=key, payload=payload.dict(), firm=firm, **kwargs
-        )
-    else:
-        barrier, created = services.file_barrier(actor=request.user, firm=firm, **kwargs), True
-    if not created:
-        return Status(200, _detail(request, response, barrier.pk))
+    barrier = services.file_barrier(actor=request.user, firm=firm, **kwargs)
     # A barrier just filed has no answers, milestones or attachments: shape it without re-reading.
     response["ETag"] = f'"{barrier.version}"'
     return Status(201, presenters.detail(barrier, request.user, now=timezone.now(), fresh=True))

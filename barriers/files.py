@@ -158,3 +158,31 @@ def check_upload(*, name: str, data: bytes) -> tuple[FileType, str]:
     if claimed not in file_type.extensions:
         raise ValidationFailed(_("파일 내용이 확장자와 다릅니다. 원래 형식의 확장자로 첨부하세요."), field="file")
     return file_type, display_name(cleaned, file_type=file_type)
+
+
+def sweep_orphan_files(*, older_than_seconds: int = 3600, dry_run: bool = False) -> list[str]:
+    """Delete stored attachment files no ``Attachment`` row points at (written in a transaction
+    that later rolled back). Only files older than ``older_than_seconds`` are touched, so a
+    transaction still running keeps its file. Returns the names deleted (or that would be)."""
+    import datetime as dt
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from barriers.models import Attachment
+
+    try:
+        _dirs, names = default_storage.listdir("barriers")
+    except (FileNotFoundError, NotImplementedError):
+        return []
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_seconds)
+    known = set(Attachment.objects.filter(file__startswith="barriers/").values_list("file", flat=True))
+    removed = []
+    for name in sorted(names):
+        path = f"barriers/{name}"
+        if path in known or default_storage.get_modified_time(path) > cutoff:
+            continue
+        if not dry_run:
+            default_storage.delete(path)
+        removed.append(path)
+    return removed

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -152,6 +153,15 @@ class Barrier(TimeStampedModel):
     )
     second_review_used = models.BooleanField(_("재검토 요청 사용"), default=False)
     affected_firm_count = models.PositiveIntegerField(_("같은 애로를 겪는 기업 수"), default=1)
+    # Set when association staff filed on the firm's behalf (대리 접수); the firm stays the filer.
+    filed_via_association = models.ForeignKey(
+        "firms.Association",
+        verbose_name=_("대리 접수 협회"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="barriers_filed",
+    )
     version = models.PositiveIntegerField(_("버전"), default=1)
 
     submitted_at = models.DateTimeField(_("접수 시각"), null=True, blank=True)
@@ -210,10 +220,31 @@ class EventKind(models.TextChoices):
     ATTACHMENT_ADDED = "attachment_added", _("첨부 추가")
     DRAFT_UPDATED = "draft_updated", _("초안 수정")
     ASSIGNED = "assigned", _("담당자 지정")
+    COSIGNED = "cosigned", _("공동 서명")
+    COSIGN_WITHDRAWN = "cosign_withdrawn", _("공동 서명 철회")
+
+
+class AuditImmutable(Exception):
+    """An audit event may be appended, never changed or deleted (see ``barriers.audit``)."""
+
+
+class BarrierEventQuerySet(models.QuerySet["BarrierEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditImmutable("barrier events are append-only; use barriers.audit.redact_notes")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditImmutable("barrier events are append-only")
 
 
 class BarrierEvent(models.Model):
-    """One entry of the audit trail: who moved the barrier from which state to which, and why."""
+    """One entry of the audit trail: who moved the barrier from which state to which, and why.
+
+    Append-only and hash-chained per barrier (``barriers.audit``): ``seq`` counts the barrier's
+    events from 1, ``prev_hash`` is the previous event's ``hash``, and ``hash`` covers the chained
+    fields. Personal text stays outside the chain: the hash covers ``note_digest`` (SHA-256 of the
+    note) and ``actor_ref`` (the actor's id when written), so the retention rules may erase a
+    note or a deleted user's link (``redacted_at``) and the chain still verifies.
+    """
 
     barrier = models.ForeignKey(Barrier, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -224,14 +255,34 @@ class BarrierEvent(models.Model):
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
+    seq = models.PositiveIntegerField(null=True, editable=False)
+    actor_ref = models.BigIntegerField(null=True, blank=True, editable=False)
+    note_digest = models.CharField(max_length=64, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = BarrierEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = _("처리 이력")
         verbose_name_plural = _("처리 이력")
+        constraints = [
+            # Two writers that skipped the lock could not fork the chain: the second insert fails.
+            models.UniqueConstraint(fields=["barrier", "seq"], name="barrier_event_chain_position")
+        ]
 
     def __str__(self) -> str:
         return f"{self.barrier_id}: {self.from_status or '-'} → {self.to_status or '-'} ({self.verb})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None or self.seq is None:
+            raise AuditImmutable("barrier events are written once, by barriers.audit.append_event")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditImmutable("barrier events are append-only")
 
 
 class BarrierClock(models.Model):
@@ -464,3 +515,85 @@ class AnswerTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# -- co-signing (우리도 겪고 있다) ----------------------------------------------------------------
+
+
+class CoSignature(models.Model):
+    """Another firm's statement that it suffers the same barrier, optionally with its own harm.
+
+    Counted per distinct firm (by 사업자등록번호), never per click: at most one active
+    co-signature per barrier and firm, and per barrier and normalised BRN (a copy of the firm's
+    number, so the guarantee holds in the database itself). A withdrawn one stays for the audit.
+    """
+
+    barrier = models.ForeignKey(Barrier, on_delete=models.CASCADE, related_name="cosignatures")
+    firm = models.ForeignKey(
+        "firms.Firm", verbose_name=_("기업"), on_delete=models.PROTECT, related_name="cosignatures"
+    )
+    firm_brn = models.CharField(_("사업자등록번호"), max_length=10, editable=False)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="cosignatures"
+    )
+    account = models.TextField(_("우리 기업이 겪는 피해"), max_length=TEXT_MAX, blank=True)
+    harm_cost_won = models.BigIntegerField(_("추정 비용(원)"), null=True, blank=True)
+    harm_delay_months = models.PositiveSmallIntegerField(_("사업 지연(개월)"), null=True, blank=True)
+    show_to_filer = models.BooleanField(_("신청 기업에 우리 기업명 공개"), default=False)
+    # Filed by association staff on a member's behalf (joint proxy filing).
+    via_association = models.ForeignKey(
+        "firms.Association", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # SHA-256 of the account with spacing and punctuation removed: finds copied texts at once.
+    account_fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(db_index=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("공동 서명")
+        verbose_name_plural = _("공동 서명")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["barrier", "firm"], condition=Q(withdrawn_at__isnull=True), name="one_cosignature_per_firm"
+            ),
+            models.UniqueConstraint(
+                fields=["barrier", "firm_brn"], condition=Q(withdrawn_at__isnull=True), name="one_cosignature_per_brn"
+            ),
+        ]
+        indexes = [models.Index(fields=["barrier", "withdrawn_at"], name="cosignature_active")]
+
+    def __str__(self) -> str:
+        return f"{self.barrier_id} + {self.firm_id}"
+
+
+class CoSignFlagReason(models.TextChoices):
+    SHARED_ACCOUNT = "shared_account", _("한 계정이 여러 기업으로 공동 서명")
+    BURST = "burst", _("짧은 시간에 몰린 공동 서명")
+    SIMILAR_TEXT = "similar_text", _("여러 기업의 같거나 거의 같은 피해 설명")
+
+
+class CoSignFlag(models.Model):
+    """A pattern of co-signing that looks like one actor inflating the count, for officials to check."""
+
+    barrier = models.ForeignKey(Barrier, on_delete=models.CASCADE, related_name="cosign_flags")
+    reason = models.CharField(_("사유"), max_length=20, choices=CoSignFlagReason.choices)
+    # What makes one flag distinct (a user id, a text fingerprint, a time window): re-detection
+    # updates the evidence of the existing flag instead of piling up copies.
+    key = models.CharField(max_length=80)
+    evidence = models.JSONField(_("근거"), default=dict)
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(_("확인 시각"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = _("공동 서명 이상 징후")
+        verbose_name_plural = _("공동 서명 이상 징후")
+        constraints = [models.UniqueConstraint(fields=["barrier", "reason", "key"], name="unique_cosign_flag")]
+
+    def __str__(self) -> str:
+        return f"{self.barrier_id} {self.get_reason_display()}"

@@ -119,3 +119,37 @@ def _queue(roles: Roles, obj: Any) -> bool:
 def _assign(roles: Roles, barrier: Barrier) -> bool:
     """The city assigns its officials; the lead agency assigns its own."""
     return (roles.city_official and barrier.status != BarrierStatus.DRAFT) or is_lead_agency(roles, barrier)
+
+
+# -- co-signing and association proxy filing -------------------------------------------------------
+
+
+@rule("barrier.cosign_for")
+def _cosign_for(roles: Roles, firm: Firm) -> bool:
+    """Who may co-sign in a firm's name: its members, or staff of an association it belongs to."""
+    return firm.pk in roles.firm_ids or _association_covers(roles, firm.pk)
+
+
+@rule("barrier.view_cosigners")
+def _view_cosigners(roles: Roles, barrier: Barrier) -> bool:
+    """Named co-signers: the city, and the filing side (only those who allowed it; see
+    ``selectors_cosigning.visible_cosignatures``). Agencies and the public see the count."""
+    return (roles.city_official and barrier.status != BarrierStatus.DRAFT) or is_filer_side(roles, barrier)
+
+
+@rule("barrier.cosign_flags")
+def _cosign_flags(roles: Roles, barrier: Any) -> bool:
+    """Abuse flags on co-signing are for city officials."""
+    return roles.city_official
+
+
+@rule("barrier.file_for_members")
+def _file_for_members(roles: Roles, association: Any) -> bool:
+    """Association staff file on behalf of their own association's member firms."""
+    return association is not None and association.pk in roles.association_ids
+
+
+@rule("barrier.association_board")
+def _association_board(roles: Roles, association: Any) -> bool:
+    """The association's status board of its members' barriers: its own staff."""
+    return association is not None and association.pk in roles.association_ids

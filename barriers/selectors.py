@@ -189,6 +189,8 @@ def barrier_timeline(barrier: Barrier, viewer: Any) -> list[TimelineEntry]:
     for event in events:
         if event.kind == EventKind.DRAFT_UPDATED:
             continue
+        if event.kind in (EventKind.COSIGNED, EventKind.COSIGN_WITHDRAWN):
+            continue  # co-signers are shown (or not) by their own rules: selectors_cosigning
         detail: dict[str, Any] = {}
         if event.verb == "answer":
             detail = {"outcome": AnswerOutcome(event.data.get("outcome")).label} if event.data.get("outcome") else {}

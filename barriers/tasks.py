@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
@@ -141,10 +142,21 @@ def _schedule_retry(notification_id: int, attempts: int) -> None:
 @task()
 def deliver_notification(notification_id: int) -> str:
     """Send one notification; on failure record the error and retry later, up to MAX_ATTEMPTS."""
-    # Claim the row: only a pending one is sent, so two workers never send it twice.
+    if connection.features.has_select_for_update_skip_locked:
+        # Hold the row while sending: a second worker (the deferred retry and the one that
+        # retry_notifications queued) skips it and then finds it sent. SQLite runs one worker.
+        with transaction.atomic():
+            claimed = (
+                Notification.objects.select_for_update(skip_locked=True)
+                .filter(pk=notification_id, status=NotificationStatus.PENDING)
+                .first()
+            )
+            return _deliver(claimed) if claimed is not None else "skipped"
     claimed = Notification.objects.filter(pk=notification_id, status=NotificationStatus.PENDING).first()
-    if claimed is None:
-        return "skipped"
+    return _deliver(claimed) if claimed is not None else "skipped"
+
+
+def _deliver(claimed: Notification) -> str:
     recipient = claimed.recipient
     try:
         send_mail(claimed.subject, claimed.body, settings.DEFAULT_FROM_EMAIL, [recipient.email], fail_silently=False)

@@ -29,6 +29,7 @@ from barriers.models import Barrier, BarrierStatus, ClockStep
 from barriers.transitions import OPEN
 from core.errors import DomainError, NotFound
 from firms.models import AssociationMembership, Firm
+from privacy.services import record_identity_view
 
 
 def _error_status(request: HttpRequest, status: int) -> int:
@@ -425,11 +426,14 @@ def _page_context(request: HttpRequest, barrier: Barrier, *, bound: tuple[str, A
     action_errors = []
     if bound and bound[0] not in verbs:
         action_errors = [str(e) for errors in bound[1].errors.values() for e in errors]
+    shows_identity = can(viewer, "barrier.view_identity", barrier)
+    if shows_identity:  # 개인정보 열람 기록: an official saw whose barrier this is
+        record_identity_view(viewer=viewer, barrier=barrier, request=request)
     return {
         "action_errors": action_errors,
         "answer_templates": selectors.answer_templates_for(barrier) if "answer" in verbs else [],
         "barrier": barrier,
-        "shows_identity": can(viewer, "barrier.view_identity", barrier),
+        "shows_identity": shows_identity,
         "overdue_days": selectors.overdue_days(barrier, as_of=now),
         "clock": clock,
         "clock_step_label": ClockStep(clock.step).label if clock else "",

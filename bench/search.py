@@ -6,9 +6,10 @@ Runs against the database as imported (``manage.py import_statutes --sectors`` o
 corpus). Queries are the titles and bodies of ``../shared/data/barriers-dev.jsonl`` (the first
 N of titles+bodies, in file order). Prints:
 
-* latency p50/p95/max of ``search_articles`` and ``search_statutes`` (warm, one process), as wall
-  time and as this thread's CPU time (the latter is less distorted by other load on the machine,
-  but leaves out the PostgreSQL server's work);
+* latency p50/p95/max of ``search_articles`` and ``search_statutes`` (one process, kiwipiepy
+  loaded, the word-analysis cache emptied before each round so every query pays its own analysis),
+  ``--repeats`` rounds, as wall time and as this thread's CPU time (the latter is less distorted
+  by other load on the machine, but leaves out the PostgreSQL server's work), with the load average;
 * recall@10 of the labelled statutes (``statutes`` field) among the ten statutes Haechi returns
   for each complaint body, counting only labels that exist in the imported corpus;
 * the same recall for a plain BM25 over character bigrams of article texts (statute ranked by its
@@ -38,6 +39,7 @@ from django.db import connection  # noqa: E402
 from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
 
 from regulations.models import Article, Statute  # noqa: E402
+from regulations.search.analysis import clear_caches  # noqa: E402
 from regulations.search.names import clean_name  # noqa: E402
 from regulations.selectors import search_articles, search_statutes  # noqa: E402
 
@@ -52,20 +54,30 @@ def load_dev() -> list[dict]:
     return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
 
 
-def latency(queries: list[str]) -> None:
-    search_articles("워밍업")  # loads kiwipiepy
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def latency(queries: list[str], *, repeats: int) -> None:
+    """Each finder over every query, ``repeats`` times; each round starts with cold analysis
+    caches (no query is ever answered from a cache its own earlier run filled)."""
+    search_articles("워밍업")  # loads kiwipiepy once, as a server process would have
     for name, finder in (("search_articles", search_articles), ("search_statutes", search_statutes)):
-        timings, cpu = [], []
-        for query in queries:
-            started, started_cpu = time.perf_counter(), time.thread_time()
-            finder(query[:1000], limit=10)
-            timings.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.thread_time() - started_cpu) * 1000)
-        print(
-            f"{name:16s} n={len(timings)} wall p50={percentile(timings, 50):.1f} ms "
-            f"p95={percentile(timings, 95):.1f} ms max={max(timings):.1f} ms | "
-            f"this thread's CPU p50={percentile(cpu, 50):.1f} ms p95={percentile(cpu, 95):.1f} ms"
-        )
+        for round_no in range(1, repeats + 1):
+            clear_caches()
+            timings, cpu = [], []
+            for query in queries:
+                started, started_cpu = time.perf_counter(), time.thread_time()
+                finder(query[:1000], limit=10)
+                timings.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.thread_time() - started_cpu) * 1000)
+            print(
+                f"{name:16s} #{round_no} n={len(timings)} wall p50={percentile(timings, 50):.1f} ms "
+                f"p95={percentile(timings, 95):.1f} ms max={max(timings):.1f} ms | "
+                f"this thread's CPU p50={percentile(cpu, 50):.1f} ms p95={percentile(cpu, 95):.1f} ms | "
+                f"{load_average()}"
+            )
 
 
 class BigramBM25:
@@ -126,15 +138,20 @@ def recall(dev: list[dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--repeats", type=int, default=3, help="latency rounds (the machine is shared)")
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-recall", action="store_true")
     args = parser.parse_args()
     print(
         f"database: {connection.vendor}; statutes {Statute.objects.count():,}, articles {Article.objects.count():,}, "
-        f"indexed {Article.objects.exclude(tokens='').count():,}"
+        f"indexed {Article.objects.exclude(tokens='').count():,}; {load_average()}"
     )
     dev = load_dev()
     queries = [q for item in dev for q in (item["title"], item["text"])][: args.queries]
-    latency(queries)
-    recall(dev)
+    if not args.skip_latency:
+        latency(queries, repeats=args.repeats)
+    if not args.skip_recall:
+        recall(dev)
 
 
 if __name__ == "__main__":

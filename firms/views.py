@@ -15,6 +15,7 @@ from core.forms import add_domain_error
 from firms import selectors, services
 from firms.forms import FirmProfileForm
 from firms.models import Association, Firm
+from privacy.services import record_firm_contacts_view
 
 
 @login_required
@@ -24,6 +25,7 @@ def firm_detail(request: HttpRequest, firm_id: int) -> HttpResponse:
         return render(request, "errors/404.html", status=404)  # do not reveal that it exists
     today = timezone.localdate()
     (firm_with_members,) = selectors.firms_with_colleagues(firm_ids=frozenset({firm.pk}), as_of=today)
+    record_firm_contacts_view(viewer=request.user, firm=firm, request=request)  # 개인정보 열람 기록
     return render(
         request,
         "firms/firm_detail.html",

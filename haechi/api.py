@@ -28,7 +28,11 @@ from surveys.api import router as surveys_router
 api = NinjaAPI(
     title="Haechi API",
     version="1",
-    description="해치: 서울 신산업 규제 애로 접수·처리·지원 플랫폼의 JSON API",
+    description=(
+        "해치: 서울 신산업 규제 애로 접수·처리·지원 플랫폼의 JSON API. "
+        "인증: 브라우저 세션(쓰기에는 CSRF 토큰) 또는 `Authorization: Bearer <API 토큰>` "
+        "(계정 화면 /accounts/api-tokens/ 에서 발급). 요청 한도를 넘으면 429와 Retry-After."
+    ),
     urls_namespace="api",
 )
 

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # Haechi domain apps, one per area.
     "core",
     "accounts",
@@ -78,8 +80,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.ApiTokenMiddleware",
     "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.OfficialSessionMiddleware",
+    "accounts.middleware.RateLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -120,6 +126,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# An optional PostgreSQL read replica for dashboards (core.db_routers): only code wrapped in
+# reads_from_replica reads from it; everything else, and every write, uses default.
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL"), conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60)
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.db_routers.ReplicaRouter"]
+
+# The cache holds figures every process should share (filtered dashboard tables, warmed by the
+# task worker): "database" (one table, `manage.py createcachetable`) when several processes or
+# machines serve Haechi; a laptop's single process does with memory.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "haechi_cache"}
+        if env_str("HAECHI_CACHE", "memory") == "database"
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
@@ -136,11 +162,44 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Sign-in throttling: failures counted per account and per client address in a sliding window.
 HAECHI_SIGNIN_WINDOW_SECONDS = env_int("HAECHI_SIGNIN_WINDOW_SECONDS", 15 * 60)
+# The window slides, so a victim's account cools off instead of staying locked; on top of this
+# accounts.throttle never allows more than 100 failures an hour per account.
 HAECHI_SIGNIN_MAX_FAILURES_PER_ACCOUNT = env_int("HAECHI_SIGNIN_MAX_FAILURES_PER_ACCOUNT", 10)
 HAECHI_SIGNIN_MAX_FAILURES_PER_IP = env_int("HAECHI_SIGNIN_MAX_FAILURES_PER_IP", 50)
 # Only trust X-Forwarded-For when a reverse proxy we run sets it.
 HAECHI_TRUST_X_FORWARDED_FOR = env_bool("HAECHI_TRUST_X_FORWARDED_FOR", False)
 HAECHI_INVITATION_DAYS = env_int("HAECHI_INVITATION_DAYS", 7)
+# Personal data (privacy app): the access log is kept two years (안전성 확보조치 기준); closed
+# barriers keep their personal data this many days after closing, then apply_retention destroys it.
+HAECHI_ACCESS_LOG_DAYS = env_int("HAECHI_ACCESS_LOG_DAYS", 730)
+HAECHI_RETENTION_DAYS_AFTER_CLOSE = env_int("HAECHI_RETENTION_DAYS_AFTER_CLOSE", 3 * 365)
+# Idempotency-Key replays are answered this long (core.idempotency).
+HAECHI_IDEMPOTENCY_KEY_HOURS = env_int("HAECHI_IDEMPOTENCY_KEY_HOURS", 24)
+# Reverse proxies whose X-Forwarded-For we believe (comma-separated addresses); none by default,
+# so the client address is REMOTE_ADDR and a client cannot pick its own rate-limit bucket.
+HAECHI_TRUSTED_PROXIES = env_list("HAECHI_TRUSTED_PROXIES", [])
+# Officials (city, agency, admins, staff) sign in with a second factor (TOTP) and their sessions
+# end after idle and absolute timeouts.
+HAECHI_OFFICIAL_IDLE_TIMEOUT_SECONDS = env_int("HAECHI_OFFICIAL_IDLE_TIMEOUT_SECONDS", 30 * 60)
+HAECHI_OFFICIAL_ABSOLUTE_TIMEOUT_SECONDS = env_int("HAECHI_OFFICIAL_ABSOLUTE_TIMEOUT_SECONDS", 12 * 60 * 60)
+OTP_TOTP_ISSUER = "Haechi"
+# New firm accounts confirm their e-mail before filing; the link lives this long.
+HAECHI_EMAIL_CONFIRMATION_HOURS = env_int("HAECHI_EMAIL_CONFIRMATION_HOURS", 72)
+# Abuse limits "per account/per address/window seconds" (0 = no limit); counted in the database
+# so they hold across web workers. Override one with HAECHI_RATE_LIMIT_<NAME>=20/60/3600.
+HAECHI_RATE_LIMITS = {
+    name: env_str(f"HAECHI_RATE_LIMIT_{name.upper()}", default)
+    for name, default in {
+        "api": "600/1200/60",
+        "filing": "30/100/3600",
+        "cosign": "60/200/3600",
+        "survey": "30/120/3600",
+        "sign_up": "0/20/3600",
+        "token": "20/60/3600",
+        "confirmation_mail": "5/20/3600",
+        "autosave": "600/1200/3600",
+    }.items()
+}
 
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("한국어")), ("en", _("English"))]
@@ -167,6 +226,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A mail server that accepts the connection and then hangs must not hold a task worker forever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Haechi <noreply@haechi.localhost>")
 
 TASKS = {

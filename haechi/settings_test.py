@@ -19,3 +19,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Persistent connections from the live-server thread would keep the test database open at teardown.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# No routing model in tests unless a test installs one (routing.engine.use_router): submitting a
+# barrier must not load a 70 MB model in every app's tests.
+ROUTING_MODEL_PATH = ""

@@ -831,6 +831,7 @@ def cached_barrier_table(
     dimension: str | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
+    refresh: bool = False,
 ) -> Table:
     """``barrier_table`` from the measures, kept in the cache as long as a snapshot: a filtered
     dashboard at a million barriers runs its GROUP BYs once per filter per 15 minutes, not per
@@ -838,11 +839,92 @@ def cached_barrier_table(
     key = ":".join(
         ["insights-barriers", audience.value, get_language() or "ko", dimension or "-", str(since), str(until)]
     )
-    table = cache.get(key)
+    table = None if refresh else cache.get(key)
     if table is None:
         table = barrier_table(audience=audience, as_of=as_of, dimension=dimension, since=since, until=until)
         cache.set(key, table, timeout=int(SNAPSHOT_MAX_AGE.total_seconds()))
     return table
+
+
+@dataclass
+class BarrierSection:
+    """What the filtered part of a dashboard shows (an htmx filter change renders only this)."""
+
+    barriers: Table
+    satisfaction: Table
+
+
+def barrier_section(
+    *,
+    audience: Audience,
+    now: dt.datetime | None = None,
+    dimension: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> BarrierSection:
+    """The barrier and satisfaction tables for one filter, without the rest of the dashboard."""
+    now = now or timezone.now()
+    return BarrierSection(
+        barriers=cached_barrier_table(audience=audience, as_of=now, dimension=dimension, since=since, until=until),
+        satisfaction=satisfaction_table(since=since, until=until),
+    )
+
+
+# -- the recurring regulations that hurt most ----------------------------------------------------
+
+TOP_RECURRING = 10
+
+
+def top_recurring_table(*, audience: Audience) -> Table:
+    """The recurring (essential) regulations ranked by harm score (routing's formula: distinct
+    firms × time unresolved, weighted by stated cost). The public ranking uses the figures over
+    public barriers only, shows no firm, and hides firm counts under 5; no ranking is shown
+    while fewer than ``MIN_CASES_FOR_RATE`` regulations could be ranked."""
+    from routing.models import AnswerState, RecurringRegulation, RecurringStatus
+
+    public = audience is Audience.PUBLIC
+    prefix = "public_" if public else ""
+    regulations = RecurringRegulation.objects.exclude(status=RecurringStatus.MERGED).filter(
+        **{f"{prefix}member_count__gt": 0}
+    )
+    rankable = regulations.count()
+    rows: list[list[Any]] = []
+    if rankable >= MIN_CASES_FOR_RATE:
+        for rank, item in enumerate(regulations.order_by(f"-{prefix}harm_score", "pk")[:TOP_RECURRING], start=1):
+            firms = getattr(item, f"{prefix}firm_count")
+            shown_firms: Any = Suppressed(MIN_PUBLIC_COUNT) if public and 0 < firms < MIN_PUBLIC_COUNT else firms
+            # A candidate's statement is machine-made from member texts, some possibly private.
+            candidate = item.status == RecurringStatus.CANDIDATE
+            statement = item.public_title if public and candidate else item.statement
+            rows.append(
+                [
+                    rank,
+                    statement,
+                    ", ".join(item.statutes[:3]) if isinstance(item.statutes, list) else "",
+                    shown_firms,
+                    getattr(item, f"{prefix}days_unresolved"),
+                    AnswerState(getattr(item, f"{prefix}answer_state")).label,
+                    round(getattr(item, f"{prefix}harm_score"), 1),
+                ]
+            )
+    note = _("피해 점수 = 겪는 기업 수 × 미해결 기간 × 기업이 밝힌 비용 가중치 (routing/README.md).")
+    if rankable < MIN_CASES_FOR_RATE:
+        note = _("본질적 규제가 %(n)s건 이상 모이면 순위를 보여 줍니다.") % {"n": MIN_CASES_FOR_RATE} + " " + note
+    return Table(
+        slug="recurring-regulations",
+        title=_("피해가 큰 본질적 규제"),
+        columns=[
+            Column("rank", _("순위")),
+            Column("statement", _("규제 내용"), numeric=False),
+            Column("statutes", _("관련 법령"), numeric=False),
+            Column("firms", _("겪는 기업 수")),
+            Column("days_unresolved", _("미해결 일수")),
+            Column("answer_state", _("최선의 회신"), numeric=False),
+            Column("harm_score", _("피해 점수")),
+        ],
+        rows=rows,
+        note=note,
+    )
 
 
 # -- ecosystem indicators vs targets --------------------------------------------------------------
@@ -953,9 +1035,19 @@ class Dashboard:
     indicators: list[Table]
     targets: Table
     programs: list[Table] = field(default_factory=list)
+    recurring: Table | None = None
 
     def tables(self) -> list[Table]:
-        items = [*self.firms.tables, self.barriers, self.satisfaction, *self.programs, *self.indicators, self.targets]
+        recurring = [self.recurring] if self.recurring else []
+        items = [
+            *self.firms.tables,
+            self.barriers,
+            self.satisfaction,
+            *recurring,
+            *self.programs,
+            *self.indicators,
+            self.targets,
+        ]
         if self.perception.table is not None:
             items.insert(len(self.firms.tables), self.perception.table)
         return items
@@ -986,6 +1078,7 @@ def dashboard(
         indicators=indicator_tables(series),
         targets=targets_table(series),
         programs=program_reach_tables(audience=audience),
+        recurring=top_recurring_table(audience=audience),
     )
 
 

@@ -21,7 +21,9 @@ def snapshot_key(audience: Audience, language: str) -> str:
     return f"{audience.value}:{language}"
 
 
-def dashboard_context(*, audience: Audience, data: selectors.Dashboard, form: DashboardFilterForm) -> dict[str, object]:
+def dashboard_context(
+    *, audience: Audience, data: selectors.Dashboard | selectors.BarrierSection, form: DashboardFilterForm
+) -> dict[str, object]:
     return {
         "data": data,
         "form": form,
@@ -119,3 +121,16 @@ def refresh_snapshot(*, audience: Audience, language: str, now: dt.datetime | No
         key=snapshot_key(audience, language), defaults={"computed_at": now, "html": html}
     )
     return snapshot
+
+
+def warm_filtered_tables(*, language: str, now: dt.datetime | None = None) -> int:
+    """Recompute the barrier table of every single-dimension filter into the shared cache, so a
+    visitor choosing "by sector" gets stored figures (as old as the snapshot) at any scale."""
+    now = now or timezone.now()
+    count = 0
+    with translation.override(language):
+        for audience in Audience:
+            for dimension in selectors.DIMENSIONS:
+                selectors.cached_barrier_table(audience=audience, as_of=now, dimension=dimension, refresh=True)
+                count += 1
+    return count

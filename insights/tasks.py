@@ -11,10 +11,12 @@ from insights.selectors import Audience
 
 @task()
 def refresh_dashboards() -> int:
-    """Recompute every dashboard snapshot (each audience × language). Run every few minutes."""
+    """Recompute every dashboard snapshot (each audience × language) and the per-dimension
+    barrier tables filters show. Run every few minutes."""
     count = 0
-    for audience in Audience:
-        for language, _name in settings.LANGUAGES:
+    for language, _name in settings.LANGUAGES:
+        for audience in Audience:
             services.refresh_snapshot(audience=audience, language=language)
             count += 1
+        count += services.warm_filtered_tables(language=language)
     return count

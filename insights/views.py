@@ -50,11 +50,14 @@ def _dashboard(request: HttpRequest, audience: Audience) -> HttpResponse:
             status = 400
     else:
         status = 400
-    data = selectors.dashboard(audience=audience, **filters)
-    context.update(services.dashboard_context(audience=audience, data=data, form=form))
     if request.htmx:  # type: ignore[attr-defined]
+        # Only the filtered section is re-rendered, so only its tables are computed.
+        section = selectors.barrier_section(audience=audience, **filters)
+        context.update(services.dashboard_context(audience=audience, data=section, form=form))
         # htmx 2 does not swap 4xx: the filtered section (with its error) comes back as 200.
         return render(request, "insights/_dashboard_body.html#barrier-section", context)
+    data = selectors.dashboard(audience=audience, **filters)
+    context.update(services.dashboard_context(audience=audience, data=data, form=form))
     return render(request, "insights/dashboard.html", context, status=status)
 
 
@@ -165,15 +168,15 @@ def monthly_reports(request: HttpRequest) -> HttpResponse:
     """The reports this person may read: the last twelve months, city-wide and per agency."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    roles = roles_of(request.user)
-    if roles.city_official:
+    city = can(request.user, "insights.view_monthly_report", None)
+    if city:
         agencies = list(Agency.objects.filter(barriers_led__isnull=False).distinct().order_by("name"))
     else:
-        agencies = list(Agency.objects.filter(pk__in=roles.agency_ids).order_by("name"))
-    if not roles.city_official and not agencies:
+        agencies = list(Agency.objects.filter(pk__in=roles_of(request.user).agency_ids).order_by("name"))
+    if not city and not agencies:
         return render(request, "errors/403.html", status=403)
     months = [Month.current()]
     while len(months) < 12:
         months.append(months[-1].previous)
-    context = {"months": months, "agencies": agencies, "city": roles.city_official}
+    context = {"months": months, "agencies": agencies, "city": city}
     return render(request, "insights/monthly_reports.html", context)

@@ -1,7 +1,12 @@
-"""Pages of the privacy app."""
+"""Pages of the privacy app (mounted at /privacy/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from privacy import views
 
 app_name = "privacy"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("my-data/", views.my_data, name="my_data"),
+    path("my-data/export.json", views.my_data_export, name="my_data_export"),
+]

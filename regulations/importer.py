@@ -37,7 +37,7 @@ from core.text import normalize_text
 from firms.models import Sector
 from regulations.models import Article, SearchTerm, Statute, StatuteKind, StatuteRole
 from regulations.search import schema
-from regulations.search.analysis import tokenise_articles
+from regulations.search.analysis import token_strings
 from regulations.search.backend import rebuild_statute_index
 from regulations.search.engine import DOCS_KEY, TOKENS_KEY
 
@@ -395,6 +395,61 @@ def _refresh_agency_counts() -> None:
             Agency.objects.filter(pk=agency.pk).update(statute_count=counts[agency.pk])
 
 
+# -- versions promulgated but not yet in force ---------------------------------------------------
+
+
+@dataclass
+class PendingReport:
+    attached: int = 0
+    unchanged: int = 0
+    missing: int = 0  # pending versions of statutes not imported (e.g. outside the sector subset)
+
+
+def import_pending(*, path: Path) -> PendingReport:
+    """Attach the versions promulgated but not yet in force (``statutes-pending.jsonl.gz``).
+
+    For each statute in force, ``Statute.pending`` gains ``articles``: the articles the new version
+    adds, changes or deletes ({no, title, text, change}), so a passport can show what is coming
+    and when. The file is validated first and written in one transaction; re-running is a no-op.
+    """
+    validate_corpus(path)
+    report = PendingReport()
+    with transaction.atomic():
+        for record in read_corpus(path):
+            statute = Statute.objects.filter(pk=record.law_id).only("law_id", "pending").first()
+            if statute is None:
+                report.missing += 1
+                continue
+            rows = Article.objects.filter(statute=statute).values_list("number", "title", "text")
+            current = {number: (title, text) for number, title, text in rows}
+            changes: list[dict[str, str]] = []
+            for item in record.articles:
+                before = current.pop(item.number, None)
+                if before != (item.title, item.text):
+                    change = "new" if before is None else "changed"
+                    changes.append({"no": item.number, "title": item.title, "text": item.text, "change": change})
+            for number, (title, text) in current.items():
+                if not text.startswith("삭제"):
+                    changes.append({"no": number, "title": title, "text": "", "change": "deleted"})
+            pending = dict(statute.pending or {})
+            pending.update(
+                {
+                    "mst": record.mst,
+                    "promulgated": record.promulgated_on.isoformat() if record.promulgated_on else "",
+                    "promulgation_no": record.promulgation_no,
+                    "effective": record.effective_on.isoformat() if record.effective_on else "",
+                    "revision": record.revision,
+                    "articles": changes,
+                }
+            )
+            if pending == statute.pending:
+                report.unchanged += 1
+                continue
+            Statute.objects.filter(pk=statute.pk).update(pending=pending)
+            report.attached += 1
+    return report
+
+
 # -- indexing ------------------------------------------------------------------------------------
 
 
@@ -403,32 +458,51 @@ def articles_to_index() -> int:
     return Article.objects.exclude(tokens_hash=F("text_hash")).count()
 
 
-def index_articles(*, batch_size: int = 500, jobs: int = 1, progress: Progress | None = None) -> IndexReport:
-    """Analyse every article whose text changed since its last analysis; refresh term statistics."""
-    if connection.vendor == "sqlite":
-        schema.install(connection)  # a table rebuild by a later migration would have dropped the triggers
+# Above this many articles to analyse, the full-text index is dropped during the load and rebuilt
+# once at the end (one sorted build instead of a row-by-row update per article).
+BULK_INDEX_THRESHOLD = 20_000
+
+
+def index_articles(*, batch_size: int = 2000, progress: Progress | None = None) -> IndexReport:
+    """Analyse every article whose text changed since its last analysis; refresh term statistics.
+
+    Each batch is analysed in one kiwipiepy call (new words only, see ``search.analysis``) and
+    written with one ``executemany`` in its own transaction, so an interrupted run resumes where
+    it stopped. Large loads suspend the article full-text index and rebuild it at the end.
+    """
     report = IndexReport()
+    bulk = articles_to_index() > BULK_INDEX_THRESHOLD
+    stale = schema.index_is_suspended(connection)  # a previous bulk run stopped before rebuilding
+    if bulk:
+        schema.suspend_article_index(connection)
+    else:
+        schema.install(connection)  # a table rebuild by a later migration would have dropped the triggers
+    table = Article._meta.db_table
+    update = f"UPDATE {table} SET tokens = %s, title_tokens = %s, tokens_hash = %s WHERE id = %s"
     last_id = 0
     while True:
         batch = list(
             Article.objects.exclude(tokens_hash=F("text_hash"))
             .filter(pk__gt=last_id)
             .order_by("pk")
-            .only("id", "title", "text", "text_hash")[:batch_size]
+            .values_list("id", "title", "text", "text_hash")[:batch_size]
         )
         if not batch:
             break
-        last_id = batch[-1].pk
-        analysed = list(tokenise_articles(((a.title, a.text) for a in batch), jobs=jobs))
-        for article, (title_tokens, text_tokens) in zip(batch, analysed, strict=True):
-            article.title_tokens = title_tokens
-            article.tokens = f"{title_tokens} {text_tokens}".strip()
-            article.tokens_hash = article.text_hash
-        with transaction.atomic():
-            Article.objects.bulk_update(batch, ["tokens", "title_tokens", "tokens_hash"], batch_size=250)
+        last_id = batch[-1][0]
+        titles = token_strings([title for _pk, title, _text, _hash in batch])
+        texts = token_strings([text for _pk, _title, text, _hash in batch])
+        rows = [
+            (f"{title_tokens} {text_tokens}".strip(), title_tokens, text_hash, pk)
+            for (pk, _title, _text, text_hash), title_tokens, text_tokens in zip(batch, titles, texts, strict=True)
+        ]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(update, rows)
         report.articles += len(batch)
         if progress:
             progress(len(batch))
+    if bulk or stale:
+        schema.resume_article_index(connection)
     report.statutes = index_statute_names()
     report.terms = rebuild_term_stats()
     return report
@@ -436,14 +510,13 @@ def index_articles(*, batch_size: int = 500, jobs: int = 1, progress: Progress |
 
 def index_statute_names() -> int:
     """Analyse statute names plus aliases into ``name_tokens`` and refill the name index."""
-    from regulations.search.analysis import token_string
-
     aliases: dict[str, list[str]] = {}
     for law_id, name in Statute.objects.filter(aliases__isnull=False).values_list("law_id", "aliases__name"):
         aliases.setdefault(law_id, []).append(name)
+    statutes = list(Statute.objects.only("law_id", "name", "name_tokens"))
+    analysed = token_strings([" ".join([s.name, *aliases.get(s.law_id, [])]) for s in statutes])
     changed: list[Statute] = []
-    for statute in Statute.objects.only("law_id", "name", "name_tokens").iterator(chunk_size=1000):
-        tokens = token_string(" ".join([statute.name, *aliases.get(statute.law_id, [])]))
+    for statute, tokens in zip(statutes, analysed, strict=True):
         if tokens != statute.name_tokens:
             statute.name_tokens = tokens
             changed.append(statute)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from agencies.selectors import agency_by_name
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.text import normalize_text
 from firms.models import Sector
 from regulations.models import Article, SandboxPathway, SandboxProvision, SandboxTrack, Statute
@@ -336,7 +336,10 @@ def advise(answers: Answers) -> Recommendation:
         notes.append(_("맞는 트랙을 고르기 어렵습니다. 서비스 성격을 선택하거나 설명을 보태 주세요."))
     if answers.in_capital_region:
         notes.append(_("규제자유특구는 비수도권 시·도만 지정받을 수 있어 서울 사업장은 대상이 아닙니다."))
-    pathway = SandboxPathway.objects.get(code=pathway_code)
+    pathway = SandboxPathway.objects.filter(code=pathway_code).first()
+    if pathway is None:
+        # The pathways are reference data loaded with the statutes (import_statutes).
+        raise NotFound(_("샌드박스 제도 자료가 아직 준비되지 않았습니다. 관리자에게 문의하세요."))
     statutes: list[Any] = []
     if answers.description.strip():
         from regulations.selectors import search_statutes

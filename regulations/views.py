@@ -64,6 +64,9 @@ def article_passport(request: HttpRequest, law_id: str, number: str) -> HttpResp
         ],
         "core": selectors.core_regulations_for_statute(statute=statute).filter(article=article),
         "barriers": citations.barriers_citing(statute=statute, article=article, user=request.user),
+        "pending_change": next(
+            (c for c in (statute.pending or {}).get("articles", []) if c.get("no") == article.number), None
+        ),
     }
     return render(request, "regulations/article.html", context)
 

@@ -10,25 +10,34 @@ Evidence, strongest first:
 3. agencies the text names (식약처, 금융위 …, with former names);
 4. a text → agency classifier (labels only; it cannot name an agency it never saw).
 
-Agency score = Σ over candidate statutes of statute score (to its ministry) + mention bonus +
-classifier weight × classifier probability; every contribution is kept as a Korean reason.
+Each candidate statute gets a feature vector (named in the text; articles cited; learned
+probability; corpus retrieval score and rank; its law's retrieval evidence for a decree; decree or
+law; in the sector subset) and each candidate agency another (best and summed probability of its
+statutes, one of them named, the top statute's ministry, named in the text, classifier probability,
+share of the retrieval votes). Two small logistic regressions — the *evidence combiners* — turn
+them into probabilities; they and the statute proposal threshold are fitted on predictions for
+held-out inner folds grouped by cluster (:meth:`Router._fit_combiners`), i.e. on how much each
+kind of evidence is worth for a rule the label classifiers never saw. Every contribution is kept
+as a Korean reason. With too few labelled groups a-priori combiners are used.
 
-Sector: logistic regression over morpheme TF-IDF plus "statute tokens" (the laws named or
+Sector: a calibrated linear SVM over morpheme TF-IDF plus "statute tokens" (the laws named or
 retrieved and their sector in the sector subset), so a complaint about an unseen rule of a
-known law still lands in the right sector. Its probabilities are what the bench calibrates.
+known law still lands in the right sector. At prediction time the fitted scikit-learn models are
+reduced to arrays (:class:`LinearProbabilities`): same probabilities, a fraction of the overhead.
 
 Nothing here touches the database: ``Router`` is built by :func:`train_router` from
-:class:`LabelledBarrier` items and persisted with joblib (``var/routing/router.joblib``).
+:class:`LabelledBarrier` items and persisted with pickle (``var/routing/router.joblib``, see :func:`save_router`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +52,7 @@ from sklearn.svm import LinearSVC
 
 from core.text import normalize_text
 from routing.references import ExtractionResult, extract_references
-from routing.retrieval import ArticleRetriever
+from routing.retrieval import ArticleRetriever, sector_subset_laws
 from routing.statute_index import StatuteIndex
 
 SECTORS: tuple[str, ...] = ("fintech", "mobility", "robots", "ai", "biohealth", "other")
@@ -63,7 +72,7 @@ _SECTOR_SYNONYMS = {
     "bio_health": "biohealth",
     "sandbox_general": "",
 }
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 _REPO = Path(__file__).resolve().parent.parent
 
 
@@ -228,15 +237,10 @@ class AgencyNames:
 # ---- the model -----------------------------------------------------------------------------
 @dataclass
 class RouterWeights:
-    """How evidence adds up. Chosen a priori and checked by grouped cross-validation only."""
+    """Settings chosen a priori (what is learned from labels is fitted in :meth:`Router.fit`)."""
 
-    explicit: float = 1.0  # a statute the text names
-    learned: float = 1.0  # learned text → statute probability
-    retrieved: float = 0.3  # corpus article similarity, relative to the best law for this text
-    retrieved_top: int = 5  # laws kept from the retriever
-    mention: float = 0.35  # an agency named in the text
-    classifier: float = 0.6  # text → agency probability
-    statute_threshold: float = 0.6  # implied statutes below this are not proposed
+    retrieved_top: int = 10  # laws kept from the corpus retriever as candidates
+    statute_threshold: float = 0.6  # implied statutes below this are not proposed (until fitted)
     max_statutes: int = 4
     sector_c: float = 0.5  # LinearSVC, sigmoid-calibrated on grouped inner folds
     statute_c: float = 8.0
@@ -251,13 +255,16 @@ class Router:
     law_sectors: dict[str, str]  # law_id -> sector code (from the corpus' sector subset)
     weights: RouterWeights = field(default_factory=RouterWeights)
     vectorizer: TfidfVectorizer | None = None
-    sector_model: CalibratedClassifierCV | LogisticRegression | None = None
+    sector_model: LinearProbabilities | None = None
     statute_labels: MultiLabelBinarizer | None = None
     statute_models: list[LogisticRegression | float] = field(default_factory=list)
-    agency_model: LogisticRegression | None = None
+    agency_model: LinearProbabilities | None = None
     statute_coef: np.ndarray | None = None  # labels x features, stacked one-vs-rest models
     statute_intercept: np.ndarray | None = None
     statute_constant: dict[int, float] = field(default_factory=dict)  # labels seen always/never
+    statute_combiner: tuple[np.ndarray, float] | None = None  # evidence → P(statute applies)
+    agency_combiner: tuple[np.ndarray, float] | None = None  # evidence → P(competent agency)
+    statute_threshold: float | None = None  # fitted with the combiner; else weights.statute_threshold
     version: int = MODEL_VERSION
     trained_on: int = 0
 
@@ -313,41 +320,48 @@ class Router:
         return self._analyse(texts)
 
     def fit(self, items: Sequence[LabelledBarrier], *, analyses: list[_Analysis] | None = None) -> Router:
-        """Train the three supervised parts on ``items`` (the corpus parts need no labels)."""
+        """Train the supervised parts on ``items`` (the corpus parts need no labels).
+
+        The label classifiers (sector, agency, text → statute) are fitted on all of ``items``;
+        the evidence combiners and the statute threshold on inner grouped folds of them.
+        """
         if analyses is None:
             analyses = self._analyse([item.full_text for item in items])
+        self.statute_combiner = self.agency_combiner = None
+        self.statute_threshold = None
+        self._fit_combiners(items, analyses)
+        features = self._fit_learned(items, analyses)
+        self.sector_model = LinearProbabilities.of(_calibrated_sector_model(features, items, c=self.weights.sector_c))
+        self.trained_on = len(items)
+        return self
+
+    def _fit_learned(self, items: Sequence[LabelledBarrier], analyses: list[_Analysis]) -> sparse.csr_matrix:
+        """The text vectoriser, the agency classifier and the one-vs-rest text → statute models."""
         self.vectorizer = TfidfVectorizer(
             token_pattern=r"\S+", ngram_range=(1, 1), sublinear_tf=True, min_df=1, lowercase=False
         )
         features = self.vectorizer.fit_transform([self._tokens(a) for a in analyses])
         w = self.weights
-        self.sector_model = _calibrated_sector_model(features, items, c=w.sector_c)
         primary = [self.agencies.canonical_name(i.ministries[0]) if i.ministries else "" for i in items]
-        self.agency_model = LogisticRegression(C=w.agency_c, max_iter=3000).fit(features, primary)
+        self.agency_model = LinearProbabilities.of(
+            LogisticRegression(C=w.agency_c, max_iter=3000).fit(features, primary)
+        )
         labels = [self._statute_ids(i.statutes) for i in items]
         self.statute_labels = MultiLabelBinarizer().fit(labels)
         target = self.statute_labels.transform(labels)
-        self.statute_models = []
+        coef = np.zeros((target.shape[1], features.shape[1]))
+        intercept = np.zeros(target.shape[1])
+        self.statute_constant = {}
         for column in range(target.shape[1]):
             y = target[:, column]
             if y.min() == y.max():
-                self.statute_models.append(float(y[0]))
-            else:
-                self.statute_models.append(
-                    LogisticRegression(C=w.statute_c, max_iter=3000, class_weight="balanced").fit(features, y)
-                )
-        coef = np.zeros((len(self.statute_models), features.shape[1]))
-        intercept = np.zeros(len(self.statute_models))
-        self.statute_constant = {}
-        for column, model in enumerate(self.statute_models):
-            if isinstance(model, LogisticRegression):
-                coef[column], intercept[column] = model.coef_[0], model.intercept_[0]
-            else:
-                self.statute_constant[column] = model
+                self.statute_constant[column] = float(y[0])
+                continue
+            model = LogisticRegression(C=w.statute_c, max_iter=3000, class_weight="balanced").fit(features, y)
+            coef[column], intercept[column] = model.coef_[0], model.intercept_[0]
         self.statute_coef, self.statute_intercept = coef, intercept
         self.statute_models = []  # the stacked form above is all prediction needs
-        self.trained_on = len(items)
-        return self
+        return features
 
     def _statute_ids(self, names: Iterable[str]) -> list[str]:
         ids = []
@@ -389,10 +403,120 @@ class Router:
             probabilities[:, column] = value
         return probabilities
 
+    def _evidence(self, analysis: _Analysis, agency_p: np.ndarray, statute_p: np.ndarray) -> _Evidence:
+        """Candidate statutes and agencies of one text with their feature vectors and reasons."""
+        assert self.agency_model is not None and self.statute_labels is not None
+        ev = _Evidence()
+
+        def statute(law_id: str) -> _StatuteCandidate:
+            if law_id not in ev.statutes:
+                record = self.index.records[law_id]
+                role = 1.0 if record.role else 0.0
+                in_sector = 1.0 if self.index.law_of(law_id) in self.law_sectors else 0.0
+                c = _StatuteCandidate(StatuteSuggestion(law_id, record.name, 0.0, False, record.ministry))
+                c.features[_S_DECREE], c.features[_S_SECTOR] = role, in_sector
+                ev.statutes[law_id] = c
+            return ev.statutes[law_id]
+
+        # 1. named in the text
+        for ref in analysis.refs.references:
+            if ref.law_id is None or ref.law_id not in self.index:
+                continue
+            c = statute(ref.law_id)
+            if not c.suggestion.explicit:
+                c.suggestion.explicit = True
+                c.features[_S_EXPLICIT] = 1.0
+                c.suggestion.reasons.append(f"본문이 「{c.suggestion.name}」을(를) 직접 인용('{ref.surface}')")
+        for law_id, numbers in analysis.refs.articles_by_statute().items():
+            if law_id not in ev.statutes:
+                continue
+            c = statute(law_id)
+            c.features[_S_ARTICLES] = 1.0
+            c.suggestion.articles.extend(n for n in numbers if n not in c.suggestion.articles)
+        if not analysis.text:
+            return ev
+        # 2. implied: learned from labelled and confirmed barriers
+        for column in np.argsort(-statute_p)[:5]:
+            p = float(statute_p[column])
+            if p < 0.05:
+                break
+            law_id = str(self.statute_labels.classes_[column])
+            if law_id not in self.index:
+                continue
+            c = statute(law_id)
+            c.features[_S_LEARNED] = p
+            c.suggestion.reasons.append(f"비슷한 과거 건의에서 관련 법령으로 확인됨 (p={p:.2f})")
+        # 2b. implied: corpus articles (label-free, covers laws no label mentions)
+        words = [m for m in analysis.morphemes if len(m) >= 2]
+        votes: dict[str, float] = defaultdict(float)
+        for rank, (law_id, score, number, title) in enumerate(analysis.retrieved):
+            if law_id not in self.index:
+                continue
+            ministry = self.index.ministry(law_id)
+            if ministry:
+                votes[self.agencies.canonical_name(ministry)] += score
+            c = statute(law_id)
+            c.features[_S_RETRIEVED] = score
+            c.features[_S_RANK] = 1.0 / (1 + rank)
+            shared = sorted({m for m in words if m in title})[:4]
+            detail = f" — 공통어: {', '.join(shared)}" if shared else ""
+            if rank < 5:
+                c.suggestion.reasons.append(
+                    f"본문이 {c.suggestion.name} {number}({title})와 유사 (상대 {score:.2f}){detail}"
+                )
+            if not c.suggestion.explicit and rank == 0 and number and number not in c.suggestion.articles and shared:
+                c.suggestion.articles.append(number)
+        # a decree inherits the retrieval evidence of its law (the retriever indexes laws only)
+        for law_id, c in ev.statutes.items():
+            parent = self.index.law_of(law_id)
+            if parent != law_id and parent in ev.statutes:
+                c.features[_S_PARENT] = max(
+                    ev.statutes[parent].features[_S_RETRIEVED], ev.statutes[parent].features[_S_EXPLICIT]
+                )
+        total = sum(votes.values()) or 1.0
+        ev.votes = {name: v / total for name, v in votes.items()}
+        # 3. agencies: named in the text, and the agency classifier
+        for name, surface in self.agencies.mentions(analysis.text).items():
+            a = ev.agency(name)
+            a.features[_A_MENTION] = 1.0
+            a.suggestion.reasons.append(f"본문에 '{surface}' 언급")
+        for column in np.argsort(-agency_p)[:3]:
+            p = float(agency_p[column])
+            name = str(self.agency_model.classes_[column])
+            if not name or p < 0.02:
+                continue
+            a = ev.agency(self.agencies.canonical_name(name))
+            a.features[_A_CLASSIFIER] = p
+            a.suggestion.reasons.append(f"비슷한 과거 건의의 처리 기관 (p={p:.2f})")
+        for name, share in ev.votes.items():
+            ev.agency(name).features[_A_VOTE] = share
+        return ev
+
+    def _score_statutes(self, ev: _Evidence) -> None:
+        coef, intercept = self.statute_combiner or _DEFAULT_STATUTE_COMBINER
+        for c in ev.statutes.values():
+            c.suggestion.score = _sigmoid(float(c.features @ coef) + intercept)
+
+    def _agency_features(self, ev: _Evidence) -> None:
+        """Agency features that follow the (scored) statutes: each statute votes for its ministry."""
+        ranked = sorted(ev.statutes.values(), key=lambda c: -c.suggestion.score)
+        for rank, c in enumerate(ranked[:6]):
+            s = c.suggestion
+            if not s.ministry:
+                continue
+            a = ev.agency(self.agencies.canonical_name(s.ministry))
+            a.features[_A_STATUTE_MAX] = max(a.features[_A_STATUTE_MAX], s.score)
+            a.features[_A_STATUTE_SUM] = min(a.features[_A_STATUTE_SUM] + s.score, 2.0)
+            if s.explicit:
+                a.features[_A_EXPLICIT] = 1.0
+            if rank == 0:
+                a.features[_A_TOP_STATUTE] = 1.0
+            a.suggestion.reasons.append(f"{s.name}의 소관부처 (근거 점수 {s.score:.2f})")
+
     def _combine(
         self, analysis: _Analysis, sector_p: np.ndarray, agency_p: np.ndarray, statute_p: np.ndarray
     ) -> Routing:
-        assert self.sector_model is not None and self.agency_model is not None and self.statute_labels is not None
+        assert self.sector_model is not None
         w = self.weights
         classes = [normalize_sector(str(c)) for c in self.sector_model.classes_]
         sector_scores = dict.fromkeys(SECTORS, 0.0)
@@ -401,93 +525,189 @@ class Router:
         if not analysis.text:  # nothing to read: say so with a flat distribution
             sector_scores = dict.fromkeys(SECTORS, 1.0 / len(SECTORS))
 
-        statutes: dict[str, StatuteSuggestion] = {}
-
-        def suggestion(law_id: str) -> StatuteSuggestion:
-            if law_id not in statutes:
-                record = self.index.records[law_id]
-                statutes[law_id] = StatuteSuggestion(law_id, record.name, 0.0, False, record.ministry)
-            return statutes[law_id]
-
-        # 1. named in the text
-        for ref in analysis.refs.references:
-            if ref.law_id is None:
-                continue
-            s = suggestion(ref.law_id)
-            if not s.explicit:
-                s.explicit = True
-                s.score += w.explicit
-                s.reasons.append(f"본문이 「{s.name}」을(를) 직접 인용('{ref.surface}')")
-        for law_id, numbers in analysis.refs.articles_by_statute().items():
-            s = suggestion(law_id)
-            s.articles.extend(n for n in numbers if n not in s.articles)
-        # 2. implied: learned
-        if analysis.text:
-            for column in np.argsort(-statute_p)[:5]:
-                p = float(statute_p[column])
-                if p < 0.2:
-                    break
-                law_id = str(self.statute_labels.classes_[column])
-                if law_id not in self.index:
-                    continue
-                s = suggestion(law_id)
-                s.score += w.learned * p
-                s.reasons.append(f"비슷한 과거 건의에서 관련 법령으로 확인됨 (p={p:.2f})")
-        # 2b. implied: corpus articles
-        words = [m for m in analysis.morphemes if len(m) >= 2]
-        for law_id, score, number, title in analysis.retrieved:
-            if law_id not in self.index:
-                continue
-            s = suggestion(law_id)
-            s.score += w.retrieved * score
-            shared = sorted({m for m in words if m in title})[:4]
-            detail = f" — 공통어: {', '.join(shared)}" if shared else ""
-            s.reasons.append(f"본문이 {s.name} {number}({title})와 유사 (상대 {score:.2f}){detail}")
-            if not s.explicit and score >= 0.999 and number and number not in s.articles and shared:
-                s.articles.append(number)
-
-        ranked = sorted(statutes.values(), key=lambda s: -s.score)
-        proposed = [s for s in ranked if s.explicit or s.score >= w.statute_threshold][: max(w.max_statutes, 1)]
+        ev = self._evidence(analysis, agency_p, statute_p)
+        self._score_statutes(ev)
+        ranked = sorted((c.suggestion for c in ev.statutes.values()), key=lambda s: -s.score)
+        threshold = self.statute_threshold if self.statute_threshold is not None else w.statute_threshold
+        proposed = [s for s in ranked if s.explicit or s.score >= threshold][: max(w.max_statutes, 1)]
         if not proposed and ranked and analysis.text:
             proposed = ranked[:1]
 
-        # 3. agencies
-        agencies: dict[str, AgencySuggestion] = {}
-
-        def agency(name: str) -> AgencySuggestion:
-            name = self.agencies.canonical_name(name)
-            if name not in agencies:
-                agencies[name] = AgencySuggestion(name, 0.0)
-            return agencies[name]
-
-        # One strong statute outweighs several weak ones of the same ministry: the best statute
-        # counts fully, the others at a quarter (법무부 owns 민법, 형법 … which weak matches hit).
-        counted: set[str] = set()
-        for s in ranked[:6]:
-            if not s.ministry:
-                continue
-            a = agency(s.ministry)
-            a.score += s.score if a.name not in counted else 0.25 * s.score
-            counted.add(a.name)
-            a.reasons.append(f"{s.name}의 소관부처 (근거 점수 {s.score:.2f})")
-        for name, surface in self.agencies.mentions(analysis.text).items():
-            a = agency(name)
-            a.score += w.mention
-            a.reasons.append(f"본문에 '{surface}' 언급")
-        if analysis.text:
-            for column in np.argsort(-agency_p)[:3]:
-                p = float(agency_p[column])
-                name = str(self.agency_model.classes_[column])
-                if not name or p < 0.05:
-                    continue
-                a = agency(name)
-                a.score += w.classifier * p
-                a.reasons.append(f"비슷한 과거 건의의 처리 기관 (p={p:.2f})")
-        ranked_agencies = sorted(agencies.values(), key=lambda a: -a.score)
+        self._agency_features(ev)
+        coef, intercept = self.agency_combiner or _DEFAULT_AGENCY_COMBINER
+        for a in ev.agencies.values():
+            a.suggestion.score = _sigmoid(float(a.features @ coef) + intercept)
+        ranked_agencies = sorted((a.suggestion for a in ev.agencies.values()), key=lambda a: -a.score)
         sector = max(sector_scores, key=lambda k: sector_scores[k])
         return Routing(
             sector, sector_scores, ranked_agencies[:5], proposed, analysis.refs, [s.law_id for s in ranked[:10]]
         )
+
+    # -- the evidence combiner, fitted on out-of-fold predictions ---------------------------
+    def _fit_combiners(self, items: Sequence[LabelledBarrier], analyses: list[_Analysis]) -> None:
+        """Learn how much each kind of evidence is worth, on predictions for unseen rules.
+
+        The learned parts are refitted on inner folds grouped by cluster, and the combiners are
+        fitted on their predictions for the held-out inner fold, so they learn how far a label
+        classifier can be trusted on a *new* rule (not on its own training text). Too few groups
+        (a handful of hand-written barriers): the a-priori defaults stay.
+        """
+        groups = [i.cluster or i.id for i in items]
+        if len(set(groups)) < 6 or len(items) < 30:
+            return
+        evidences: list[tuple[_Evidence, LabelledBarrier]] = []
+        for train, test in GroupKFold(n_splits=3).split(items, groups=groups):
+            inner = replace(self, statute_combiner=None, agency_combiner=None, statute_threshold=None)
+            inner._fit_learned([items[i] for i in train], [analyses[i] for i in train])
+            features = inner._matrix([analyses[i] for i in test])
+            assert inner.agency_model is not None
+            agency_p = inner.agency_model.predict_proba(features)
+            statute_p = inner._statute_probabilities(features)
+            for row, i in enumerate(test):
+                evidences.append((inner._evidence(analyses[i], agency_p[row], statute_p[row]), items[i]))
+        x, y = [], []
+        for ev, item in evidences:
+            gold = set(self._statute_ids(item.statutes))
+            for law_id, c in ev.statutes.items():
+                x.append(c.features)
+                y.append(law_id in gold)
+        if len(set(y)) < 2:
+            return
+        model = LogisticRegression(C=1.0, max_iter=2000).fit(np.array(x), np.array(y))
+        self.statute_combiner = (model.coef_[0].copy(), float(model.intercept_[0]))
+        # the proposal threshold that maximises statute F1 on the inner predictions
+        best_f1, best_t = -1.0, self.weights.statute_threshold
+        scored = []
+        for ev, item in evidences:
+            self._score_statutes(ev)
+            gold = set(self._statute_ids(item.statutes))
+            scored.append(
+                (
+                    [(c.suggestion.score, c.suggestion.explicit, law_id in gold) for law_id, c in ev.statutes.items()],
+                    len(gold),
+                )
+            )
+        for t in np.arange(0.2, 0.8, 0.05):
+            tp = fp = fn = 0
+            for cands, n_gold in scored:
+                got = [hit for score, explicit, hit in sorted(cands, key=lambda c: -c[0]) if explicit or score >= t][
+                    : self.weights.max_statutes
+                ]
+                tp += sum(got)
+                fp += len(got) - sum(got)
+                fn += n_gold - sum(got)
+            f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+            if f1 > best_f1:
+                best_f1, best_t = f1, float(t)
+        self.statute_threshold = best_t
+        x, y = [], []
+        for ev, item in evidences:
+            self._agency_features(ev)
+            primary = self.agencies.canonical_name(item.ministries[0]) if item.ministries else ""
+            for name, a in ev.agencies.items():
+                x.append(a.features)
+                y.append(name == primary)
+        if len(set(y)) < 2:
+            return
+        model = LogisticRegression(C=1.0, max_iter=2000).fit(np.array(x), np.array(y))
+        self.agency_combiner = (model.coef_[0].copy(), float(model.intercept_[0]))
+
+
+def _sigmoid(value: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(value, 30.0), -30.0)))
+
+
+# Feature positions of a statute candidate and of an agency candidate.
+_S_EXPLICIT, _S_ARTICLES, _S_LEARNED, _S_RETRIEVED, _S_RANK, _S_PARENT, _S_DECREE, _S_SECTOR = range(8)
+_A_STATUTE_MAX, _A_STATUTE_SUM, _A_EXPLICIT, _A_TOP_STATUTE, _A_MENTION, _A_CLASSIFIER, _A_VOTE = range(7)
+# A-priori combiners, used until there are enough labelled groups to fit them (see _fit_combiners).
+_DEFAULT_STATUTE_COMBINER = (np.array([4.0, 1.0, 4.0, 1.5, 1.0, 1.0, -1.0, 0.5]), -3.0)
+_DEFAULT_AGENCY_COMBINER = (np.array([3.0, 1.0, 1.0, 0.5, 1.0, 2.5, 1.0]), -3.0)
+
+
+@dataclass
+class _StatuteCandidate:
+    suggestion: StatuteSuggestion
+    features: np.ndarray = field(default_factory=lambda: np.zeros(8))
+
+
+@dataclass
+class _AgencyCandidate:
+    suggestion: AgencySuggestion
+    features: np.ndarray = field(default_factory=lambda: np.zeros(7))
+
+
+@dataclass
+class _Evidence:
+    statutes: dict[str, _StatuteCandidate] = field(default_factory=dict)
+    agencies: dict[str, _AgencyCandidate] = field(default_factory=dict)
+    votes: dict[str, float] = field(default_factory=dict)
+
+    def agency(self, name: str) -> _AgencyCandidate:
+        if name not in self.agencies:
+            self.agencies[name] = _AgencyCandidate(AgencySuggestion(name, 0.0))
+        return self.agencies[name]
+
+
+@dataclass
+class LinearProbabilities:
+    """A fitted linear classifier reduced to arrays: the same probabilities, without scikit-learn's
+    per-call input validation (which cost more than the product itself for one text).
+
+    ``kind`` is ``softmax`` (multinomial logistic regression), ``sigmoid`` (binary logistic
+    regression) or ``calibrated`` (one-vs-rest linear SVMs with sigmoid calibration per class,
+    averaged over the calibration folds, as ``CalibratedClassifierCV`` does).
+    """
+
+    classes_: np.ndarray
+    kind: str
+    coef: list[np.ndarray]  # per member: classes x features (transposed for the product)
+    intercept: list[np.ndarray]
+    calibration: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # per member: (a, b)
+
+    @classmethod
+    def of(cls, model: Any) -> LinearProbabilities:
+        if isinstance(model, CalibratedClassifierCV):
+            coefs, intercepts, calibration = [], [], []
+            for member in model.calibrated_classifiers_:
+                estimator = member.estimator
+                if len(member.calibrators) != len(model.classes_) or len(model.classes_) < 3:
+                    raise ValueError("only multi-class sigmoid calibration is reduced")
+                coefs.append(np.asarray(estimator.coef_, dtype=np.float64).T.copy())
+                intercepts.append(np.asarray(estimator.intercept_, dtype=np.float64))
+                calibration.append(
+                    (np.array([c.a_ for c in member.calibrators]), np.array([c.b_ for c in member.calibrators]))
+                )
+            return cls(np.asarray(model.classes_), "calibrated", coefs, intercepts, calibration)
+        kind = "sigmoid" if len(model.classes_) == 2 else "softmax"
+        return cls(
+            np.asarray(model.classes_),
+            kind,
+            [np.asarray(model.coef_, dtype=np.float64).T.copy()],
+            [np.asarray(model.intercept_, dtype=np.float64)],
+        )
+
+    def predict_proba(self, features: sparse.csr_matrix) -> np.ndarray:
+        if self.kind == "sigmoid":
+            logit = np.asarray(features @ self.coef[0]).ravel() + self.intercept[0][0]
+            p = 1.0 / (1.0 + np.exp(-logit))
+            return np.column_stack([1.0 - p, p])
+        if self.kind == "softmax":
+            logits = np.asarray(features @ self.coef[0]) + self.intercept[0]
+            logits -= logits.max(axis=1, keepdims=True)
+            exp = np.exp(logits)
+            return exp / exp.sum(axis=1, keepdims=True)
+        total = np.zeros((features.shape[0], len(self.classes_)))
+        for coef, intercept, (a, b) in zip(self.coef, self.intercept, self.calibration, strict=True):
+            decision = np.asarray(features @ coef) + intercept
+            proba = 1.0 / (1.0 + np.exp(a * decision + b))
+            denominator = proba.sum(axis=1, keepdims=True)
+            uniform = denominator[:, 0] == 0
+            proba = np.divide(proba, denominator, out=np.zeros_like(proba), where=denominator != 0)
+            proba[uniform] = 1.0 / len(self.classes_)
+            proba[(proba > 1.0) & (proba <= 1.0 + 1e-5)] = 1.0
+            total += proba
+        return total / len(self.coef)
 
 
 def _calibrated_sector_model(
@@ -545,7 +765,9 @@ def build_router(
     """An untrained router over the statute corpus in ``data_dir`` (the slow, label-free part)."""
     index = index or StatuteIndex.from_corpus(data_dir / "statutes.jsonl.gz")
     if retriever is None and retrieval:
-        retriever = ArticleRetriever.from_corpus(data_dir / "statutes.jsonl.gz")
+        retriever = ArticleRetriever.from_corpus(
+            data_dir / "statutes.jsonl.gz", sector_laws=sector_subset_laws(data_dir / "statutes-sectors.jsonl.gz")
+        )
     return Router(
         index=index,
         retriever=retriever,
@@ -560,19 +782,32 @@ def train_router(data_dir: Path, items: Sequence[LabelledBarrier], **kwargs: Any
 
 
 def save_router(router: Router, path: Path) -> None:
-    import joblib
+    """Write ``router`` atomically (a temporary file renamed into place).
+
+    Plain pickle (protocol 5), not ``joblib.dump``: joblib unpickles with the pure-Python
+    unpickler, which made loading the model ~3× slower; the file name stays ``router.joblib``.
+    """
+    import pickle
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    joblib.dump(router, tmp)  # uncompressed: loading fast matters more than disk
+    with tmp.open("wb") as handle:
+        pickle.dump(router, handle, protocol=5)
     tmp.replace(path)  # never leave a half-written model where the loader looks
 
 
 def load_router(path: Path) -> Router:
-    import joblib
+    """Load a model written by :func:`save_router`; anything else raises ``ValueError``."""
+    import pickle
 
     started = time.perf_counter()
-    router = joblib.load(path)
+    try:
+        with Path(path).open("rb") as handle:
+            router = pickle.load(handle)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, KeyError) as exc:
+        raise ValueError(
+            f"{path} is not a router model of version {MODEL_VERSION}; run manage.py train_router"
+        ) from exc
     if not isinstance(router, Router) or router.version != MODEL_VERSION:
         raise ValueError(f"{path} is not a router model of version {MODEL_VERSION}; run manage.py train_router")
     router.loaded_in = time.perf_counter() - started  # type: ignore[attr-defined]

@@ -39,3 +39,24 @@ def test_successes_do_not_count_as_failures(db):
     for _ in range(5):
         record_sign_in_attempt(email="a@example.kr", ip_address=None, succeeded=True)
     assert seconds_until_allowed(email="a@example.kr", ip_address=None) == 0
+
+
+@override_settings(
+    HAECHI_SIGNIN_MAX_FAILURES_PER_ACCOUNT=1000,
+    HAECHI_SIGNIN_WINDOW_SECONDS=60,
+    HAECHI_SIGNIN_MAX_FAILURES_PER_IP=10_000,
+)
+def test_never_more_than_100_failures_an_hour_per_account_then_it_cools_off(db):
+    from accounts.models import SignInAttempt
+
+    start = timezone.now()
+    SignInAttempt.objects.bulk_create(
+        SignInAttempt(email="v@example.kr", succeeded=False, attempted_at=start - dt.timedelta(seconds=30 * i))
+        for i in range(100)
+    )
+    with time_machine.travel(start, tick=False):
+        wait = seconds_until_allowed(email="v@example.kr", ip_address=None)
+        assert 0 < wait <= 3600
+        assert seconds_until_allowed(email="other@example.kr", ip_address=None) == 0
+    with time_machine.travel(start + dt.timedelta(hours=1), tick=False):
+        assert seconds_until_allowed(email="v@example.kr", ip_address=None) == 0

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import require
 from barriers import deadlines
+from barriers.audit import append_event
 from barriers.errors import StaleVersion, TransitionNotAllowed
 from barriers.models import Barrier, BarrierClock, BarrierEvent, ClockStep, EventKind
 from barriers.transitions import TERMINAL, VERBS, can_move
@@ -48,16 +49,16 @@ def move(
     target = VERBS[verb].target
     if not can_move(barrier.status, verb):  # the guard ran already; this keeps move() honest on its own
         raise TransitionNotAllowed(current=barrier.status, verb=verb)
-    event = BarrierEvent.objects.create(
-        barrier=barrier,
-        actor=actor if getattr(actor, "pk", None) else None,
+    event = append_event(
+        barrier,
+        actor=actor,
         kind=EventKind.TRANSITION,
         verb=verb,
         from_status=barrier.status,
         to_status=target,
         note=note,
         data=data or {},
-        created_at=now,
+        now=now,
     )
     barrier.status = target
     barrier.status_changed_at = now
@@ -72,16 +73,16 @@ def record_event(
     barrier: Barrier, *, kind: str, verb: str, actor: Any, now: dt.datetime, note: str = "", data: dict[str, Any]
 ) -> BarrierEvent:
     """An audit event that does not change the status (extension, outcome, attachment)."""
-    event = BarrierEvent.objects.create(
-        barrier=barrier,
-        actor=actor if getattr(actor, "pk", None) else None,
+    event = append_event(
+        barrier,
+        actor=actor,
         kind=kind,
         verb=verb,
         from_status=barrier.status,
         to_status=barrier.status,
         note=note,
         data=data,
-        created_at=now,
+        now=now,
     )
     notify_on_commit(event)
     return event

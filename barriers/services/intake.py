@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import require
+from accounts.services import require_confirmed_email
 from barriers import files
 from barriers.models import (
     BODY_MAX,
@@ -119,6 +120,7 @@ def file_barrier(
     **fields: Any,
 ) -> Barrier:
     """Create a barrier as a draft (작성 중) for ``firm``; with ``submit`` it is submitted at once."""
+    require_confirmed_email(actor)  # a new firm account files once its e-mail address is confirmed
     require(actor, "barrier.file", firm)
     unknown = set(fields) - FILER_FIELDS
     if unknown:
@@ -217,6 +219,11 @@ def submit_barrier(*, barrier_id: int, actor: Any, expected_version: int | None 
     barrier.submitted_at = now
     start_clock(barrier, step=ClockStep.TRIAGE, now=now)
     barrier.save()
+    # Routing proposes sector, agencies and statutes in the background once the submission commits.
+    from routing.tasks import enqueue_routing
+
+    barrier_pk: int = barrier.pk
+    transaction.on_commit(lambda: enqueue_routing(barrier_pk))
     return barrier
 
 
@@ -265,18 +272,19 @@ def add_attachment(*, barrier_id: int, actor: Any, name: str, data: bytes) -> At
     )
     # The name given to storage only carries the sniffed extension; the stored name is random.
     attachment.file.save(f"upload.{file_type.code}", ContentFile(data), save=False)
+    # Anything failing after the file is written rolls the row back: delete the file with it. A
+    # caller's outer transaction rolling back later is covered by files.sweep_orphan_files.
     try:
         attachment.save()
-    except Exception:
+        record_event(
+            barrier,
+            kind=EventKind.ATTACHMENT_ADDED,
+            verb="add_attachment",
+            actor=actor,
+            now=timezone.now(),
+            data={"attachment_id": attachment.pk, "file_type": file_type.code, "size": len(data)},
+        )
+    except BaseException:
         attachment.file.delete(save=False)
         raise
-    now = timezone.now()
-    record_event(
-        barrier,
-        kind=EventKind.ATTACHMENT_ADDED,
-        verb="add_attachment",
-        actor=actor,
-        now=now,
-        data={"attachment_id": attachment.pk, "file_type": file_type.code, "size": len(data)},
-    )
     return attachment

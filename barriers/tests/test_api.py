@@ -56,8 +56,9 @@ def test_idempotency_key_replays_and_conflicts(firm_member):
     again = post(client, API, payload, **{"Idempotency-Key": "k-1"})
     other = post(client, API, {**payload, "title": "다른 제목"}, **{"Idempotency-Key": "k-1"})
     too_long = post(client, API, payload, **{"Idempotency-Key": "k" * 10_000})
-    assert (first.status_code, again.status_code, other.status_code, too_long.status_code) == (201, 200, 409, 400)
-    assert first.json()["id"] == again.json()["id"]
+    # IETF Idempotency-Key draft: a replay gets the stored response, a reused key 422.
+    assert (first.status_code, again.status_code, other.status_code, too_long.status_code) == (201, 201, 422, 400)
+    assert first.content == again.content and again["Idempotent-Replayed"] == "true"
     assert other.json()["code"] == "idempotency_key_reused"
     assert Barrier.objects.count() == 1
 

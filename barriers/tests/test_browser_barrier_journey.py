@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import Role
+from accounts.models import Role, User
+from accounts.services import needs_two_factor
+from accounts.testing import authenticator_for, current_code
 from accounts.tests.factories import PASSWORD, MembershipFactory, UserFactory
 from agencies.tests.factories import AgencyFactory
 from barriers.models import Barrier, BarrierStatus
@@ -17,12 +19,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page, base: str, email: str) -> None:  # noqa: F811
+    user = User.objects.get(email=email)
+    if needs_two_factor(user):
+        authenticator_for(user)
     page.context.clear_cookies()
     page.goto(base + "/accounts/sign-in/")
     page.get_by_label("이메일").fill(email)
     page.get_by_label("비밀번호").fill(PASSWORD)
     page.get_by_role("button", name="로그인").click()
     page.wait_for_url(lambda url: "/accounts/sign-in/" not in url, timeout=30_000)
+    if "/accounts/two-factor/" in page.url:  # officials: the code from their authenticator app
+        page.get_by_label("인증 번호").fill(current_code(authenticator_for(User.objects.get(email=email))))
+        page.get_by_role("button", name="확인").click()
+        page.wait_for_url(lambda url: "/accounts/two-factor/" not in url, timeout=30_000)
 
 
 def test_firm_files_city_forwards_agency_answers_firm_reads(live_server, page):  # noqa: F811

@@ -128,7 +128,8 @@ def test_snapshot_is_at_most_fifteen_minutes_old(client, sectors):
 def test_refresh_task_builds_every_audience_and_language(db):
     from insights.tasks import refresh_dashboards
 
-    assert refresh_dashboards.enqueue().return_value == 4
+    # 2 audiences × 2 languages snapshots, plus 6 dimension tables per audience and language.
+    assert refresh_dashboards.enqueue().return_value == 4 + 2 * 2 * 6
     assert set(DashboardSnapshot.objects.values_list("key", flat=True)) == {
         "public:ko",
         "public:en",
@@ -296,3 +297,51 @@ def test_program_reach_counts_firms_that_applied_once_and_hides_small_cells(sect
     public = {t.slug: t for t in program_reach_tables(audience=Audience.PUBLIC)}["programs-by-sector"]
     ai_public = next(row for row in public.rows if row[0] == "AI")
     assert str(ai_public[-1]).startswith("비공개")
+
+
+def _recurring(n, **fields):
+    from routing.models import RecurringRegulation
+
+    return [
+        RecurringRegulation.objects.create(
+            statement=f"규제 {i}",
+            public_title=f"공개 제목 {i}",
+            status="confirmed",
+            member_count=3,
+            firm_count=3 + i,
+            harm_score=float(i),
+            public_member_count=2,
+            public_firm_count=2 + i,
+            public_harm_score=float(100 - i),
+            **fields,
+        )
+        for i in range(n)
+    ]
+
+
+def test_top_recurring_regulations_rank_by_harm_with_public_figures_for_the_public(db):
+    from insights.selectors import Audience, top_recurring_table
+
+    _recurring(12)
+    city = top_recurring_table(audience=Audience.CITY)
+    assert [row[1] for row in city.rows[:2]] == ["규제 11", "규제 10"] and len(city.rows) == 10
+    public = top_recurring_table(audience=Audience.PUBLIC)
+    assert [row[1] for row in public.rows[:2]] == ["규제 0", "규제 1"]
+    assert str(public.rows[0][3]).startswith("비공개") and public.rows[5][3] == 7
+
+
+def test_no_recurring_ranking_on_fewer_than_ten(db):
+    from insights.selectors import Audience, top_recurring_table
+
+    _recurring(9)
+    table = top_recurring_table(audience=Audience.PUBLIC)
+    assert table.rows == [] and "10건 이상" in str(table.note)
+
+
+def test_a_warmed_dimension_filter_is_served_without_measuring_again(client, db, django_assert_max_num_queries):
+    from insights.services import warm_filtered_tables
+
+    warm_filtered_tables(language="ko")
+    with django_assert_max_num_queries(6):  # the satisfaction table only; the barrier table is stored
+        response = client.get(reverse("insights:dashboard") + "?dimension=agency", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'id="barrier-section"' in response.content.decode()

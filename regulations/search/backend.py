@@ -43,6 +43,22 @@ class Filters:
             params.extend(self.law_ids)
         return (" AND ".join(clauses) or "1 = 1"), params
 
+    @property
+    def empty(self) -> bool:
+        return not (self.kind or self.agency_id is not None or self.sector_code or self.law_ids)
+
+    def article_ids(self) -> tuple[str, list[Any]]:
+        """``SELECT id`` of the articles these filters allow (statute ids go through the index)."""
+        if self.law_ids and not (self.kind or self.agency_id is not None or self.sector_code):
+            marks = ", ".join(["%s"] * len(self.law_ids))
+            return f"SELECT id FROM regulations_article WHERE statute_id IN ({marks})", list(self.law_ids)
+        where, params = self.where("s")
+        return (
+            "SELECT a.id FROM regulations_article a JOIN regulations_statute s ON s.law_id = a.statute_id"
+            f" WHERE {where}",
+            params,
+        )
+
 
 def _term_match(table: str, id_column: str, term: str) -> tuple[str, list[Any]]:
     """One ``SELECT id, weight`` branch matching rows that contain ``term``."""
@@ -72,16 +88,39 @@ def article_candidates(*, weighted_terms: list[tuple[str, int]], filters: Filter
         return []
     table = ARTICLE_FTS if connection.vendor == "sqlite" else "regulations_article"
     union_sql, params = _union(table, "id", weighted_terms)
-    where, where_params = filters.where("s")
+    # Filters restrict the matched ids through a subquery evaluated once, rather than a join per
+    # matched row (which costs more than the full-text lookups themselves).
+    where, where_params = ("", []) if filters.empty else filters.article_ids()
     sql = (
         f"SELECT m.id, SUM(m.w) AS score FROM ({union_sql}) m"
-        " JOIN regulations_article a ON a.id = m.id"
-        " JOIN regulations_statute s ON s.law_id = a.statute_id"
-        f" WHERE {where} GROUP BY m.id ORDER BY score DESC, m.id LIMIT %s"
+        + (f" WHERE m.id IN ({where})" if where else "")
+        + " GROUP BY m.id ORDER BY score DESC, m.id LIMIT %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *where_params, int(limit)])
         return [(int(row[0]), int(row[1])) for row in cursor.fetchall()]
+
+
+def term_frequencies(tokens: list[str]) -> dict[str, int]:
+    """Document frequency of each known token (``SearchTerm``), in one query without the ORM."""
+    marks = ", ".join(["%s"] * len(tokens))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token, df FROM regulations_searchterm WHERE token IN ({marks})", tokens)
+        return {str(token): int(df) for token, df in cursor.fetchall()}
+
+
+def article_tokens(ids: list[int]) -> list[tuple[int, str, str, int, str, str]]:
+    """(id, statute id, statute kind, position, tokens, title tokens) of the given articles."""
+    if not ids:
+        return []
+    sql = (
+        "SELECT a.id, a.statute_id, s.kind, a.position, a.tokens, a.title_tokens FROM regulations_article a"
+        " JOIN regulations_statute s ON s.law_id = a.statute_id"
+        f" WHERE a.id IN ({', '.join(['%s'] * len(ids))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
 
 
 def statute_candidates(*, terms: list[str], filters: Filters, limit: int) -> list[tuple[str, int]]:
@@ -97,9 +136,11 @@ def statute_candidates(*, terms: list[str], filters: Filters, limit: int) -> lis
     where, where_params = filters.where("s")
     sql = (
         f"SELECT m.id, SUM(m.w) AS score FROM ({union_sql}) m"
-        " JOIN regulations_statute s ON s.law_id = m.id"
-        f" WHERE {where} GROUP BY m.id ORDER BY score DESC, m.id LIMIT %s"
+        + ("" if filters.empty else f" WHERE m.id IN (SELECT s.law_id FROM regulations_statute s WHERE {where})")
+        + " GROUP BY m.id ORDER BY score DESC, m.id LIMIT %s"
     )
+    if filters.empty:
+        where_params = []
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *where_params, int(limit)])
         return [(str(row[0]), int(row[1])) for row in cursor.fetchall()]

@@ -19,14 +19,16 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from core.errors import ValidationFailed
-from regulations.models import KIND_WEIGHT, Article, SearchTerm, Statute, StatuteAlias
+from regulations.models import KIND_WEIGHT, Article, Statute, StatuteAlias
 from regulations.search import backend
 from regulations.search.analysis import query_terms
 from regulations.search.names import Mention, clean_name, statute_by_name_or_alias, statutes_mentioned
 
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
-RETRIEVAL_TERMS = 32  # the most informative query terms used for candidate retrieval
+RETRIEVAL_TERMS = 32  # the most informative query terms used for candidate retrieval …
+RETRIEVAL_POSTINGS = 20_000  # … as long as they match at most this many articles together
+MIN_RETRIEVAL = 3
 CANDIDATES = 200
 COMMON_SHARE = 0.2  # terms in more than this share of articles only re-rank, never retrieve
 DOCS_KEY = "#docs"
@@ -78,17 +80,25 @@ class Stats:
 
 
 def _stats(terms: list[str]) -> Stats:
-    rows = dict(SearchTerm.objects.filter(token__in=[*terms, DOCS_KEY, TOKENS_KEY]).values_list("token", "df"))
+    rows = backend.term_frequencies([*terms, DOCS_KEY, TOKENS_KEY])
     docs = max(rows.pop(DOCS_KEY, 0), 1)
     total = rows.pop(TOKENS_KEY, 0)
     return Stats(docs=docs, avg_len=max(total / docs, 1.0), df=rows)
 
 
 def _retrieval_terms(terms: list[str], stats: Stats) -> list[tuple[str, int]]:
+    """The rarest query terms, as many as fit in the postings budget (at least ``MIN_RETRIEVAL``);
+    the others only re-rank. Retrieval cost is the number of postings read, whatever the corpus."""
     known = [t for t in terms if stats.df.get(t, 0) > 0]
     known.sort(key=lambda t: (stats.df[t], t))
-    rare = [t for t in known if stats.df[t] <= COMMON_SHARE * stats.docs]
-    chosen = (rare or known)[:RETRIEVAL_TERMS]
+    rare = [t for t in known if stats.df[t] <= COMMON_SHARE * stats.docs] or known
+    chosen: list[str] = []
+    postings = 0
+    for term in rare[:RETRIEVAL_TERMS]:
+        if len(chosen) >= MIN_RETRIEVAL and postings + stats.df[term] > RETRIEVAL_POSTINGS:
+            break
+        chosen.append(term)
+        postings += stats.df[term]
     return [(t, max(1, int(stats.idf(t) * 1000))) for t in chosen]
 
 
@@ -107,11 +117,19 @@ def highlight(text: str, terms: list[str], *, width: int = SNIPPET_CHARS) -> Saf
     spans.sort()
     begin = 0
     if spans and len(text) > width:
-        best = -1
-        for i, (s, _e, _t) in enumerate(spans):
-            window = {t for a, _b, t in spans[i:] if a < s + width * 3 // 4}
-            if len(window) > best:
-                best, begin = len(window), max(0, s - width // 4)
+        # Sliding window over the sorted spans: the start with the most distinct terms ahead.
+        best, reach = -1, width * 3 // 4
+        in_window: Counter[str] = Counter()
+        j = 0
+        for s, _e, _t in spans:
+            while j < len(spans) and spans[j][0] < s + reach:
+                in_window[spans[j][2]] += 1
+                j += 1
+            if len(in_window) > best:
+                best, begin = len(in_window), max(0, s - width // 4)
+            in_window[_t] -= 1
+            if not in_window[_t]:
+                del in_window[_t]
     end = min(len(text), begin + width)
     parts: list[str] = ["…" if begin > 0 else ""]
     cursor = begin
@@ -210,21 +228,27 @@ def _rank_articles(text: str, filters: backend.Filters, mentions: list[Mention])
         candidate_ids += backend.article_candidates(weighted_terms=weighted, filters=scoped, limit=CANDIDATES // 2)
     ids = {pk for pk, _w in candidate_ids} - ({cited.pk} if cited else set())
     # Score on tokens only; load the full rows just for the results shown.
-    rows = Article.objects.filter(pk__in=ids).values_list(
-        "id", "statute_id", "statute__kind", "position", "tokens", "title_tokens"
-    )
+    rows = backend.article_tokens(list(ids))
     wanted = set(terms)
     scored: list[tuple[float, int, str, int, int]] = []
+    needles = [(term, f" {term} ") for term in wanted]
     for pk, statute_id, statute_kind, position, tokens, title_tokens in rows:
-        words = tokens.split()
-        tf = Counter(w for w in words if w in wanted)
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * (len(words) or 1) / stats.avg_len)
-        score = sum(idf[t] * n * (BM25_K1 + 1) / (n + norm) for t, n in tf.items())
+        # Term frequencies by substring counts in C over the space-separated tokens: a query's
+        # few terms cost less than splitting and counting a whole article (an immediately
+        # repeated token counts once, which BM25's saturation hardly notices).
+        padded = f" {tokens} "
+        length = tokens.count(" ") + 1 if tokens else 1
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / stats.avg_len)
+        score = 0.0
+        for term, needle in needles:
+            n = padded.count(needle)
+            if n:
+                score += idf[term] * n * (BM25_K1 + 1) / (n + norm)
         if title_tokens:
             score += 0.5 * sum(idf[t] for t in wanted.intersection(title_tokens.split()))
         if statute_id in mentioned:
             score *= 1.5
-        if not title_tokens and words[:1] == ["삭제"]:
+        if not title_tokens and f"{tokens} ".startswith("삭제 "):
             score *= 0.1  # a deleted article (삭제 <2020.1.1>) only matches on its stub
         scored.append((round(score, 6), KIND_WEIGHT.get(statute_kind, 9), statute_id, position, pk))
     scored.sort(key=lambda row: (-row[0], row[1], row[2], row[3]))
@@ -305,11 +329,14 @@ def search_statutes(
             best[statute.law_id] = (score, match, statute)
 
     exact = statute_by_name_or_alias(text)
-    if exact is not None and allowed.filter(pk=exact.pk).exists():
-        offer(exact, 1000.0, "name" if clean_name(exact.name) == text else "alias")
     mentions = statutes_mentioned(text)
+    named = {m.statute.pk for m in mentions} | ({exact.pk} if exact else set())
+    if named and (filters.kind or filters.agency_id is not None or filters.sector_code):
+        named &= set(allowed.filter(pk__in=named).values_list("pk", flat=True))
+    if exact is not None and exact.pk in named:
+        offer(exact, 1000.0, "name" if clean_name(exact.name) == text else "alias")
     for mention in mentions:
-        if allowed.filter(pk=mention.statute.pk).exists():
+        if mention.statute.pk in named:
             offer(mention.statute, 800.0 + len(mention.text), "alias" if mention.via_alias else "name")
     if 2 <= len(text) <= 100:  # a long description is not a name fragment
         for statute in allowed.filter(name__icontains=text)[:100]:

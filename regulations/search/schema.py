@@ -16,6 +16,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 ARTICLE_FTS = "regulations_article_fts"
 STATUTE_FTS = "regulations_statute_fts"
+_AU_TRIGGER = "regulations_article_fts_au"
+_PG_ARTICLE_INDEX = "regulations_article_search"
 
 _SQLITE = [
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS {ARTICLE_FTS} USING fts5(
@@ -83,3 +85,30 @@ def rebuild_article_index(connection: BaseDatabaseWrapper) -> None:
         install(connection)
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {ARTICLE_FTS}({ARTICLE_FTS}) VALUES ('rebuild')")
+
+
+def index_is_suspended(connection: BaseDatabaseWrapper) -> bool:
+    """True when the article index may be stale: its triggers (SQLite) or GIN index (PostgreSQL)
+    are missing, after a bulk load that stopped early or a table rebuild by a migration."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = %s", [_AU_TRIGGER])
+        else:
+            cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname = %s", [_PG_ARTICLE_INDEX])
+        return cursor.fetchone()[0] == 0
+
+
+def suspend_article_index(connection: BaseDatabaseWrapper) -> None:
+    """Stop maintaining the article index row by row during a bulk load (``resume`` rebuilds it)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for trigger in ("regulations_article_fts_ai", "regulations_article_fts_ad", _AU_TRIGGER):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        else:
+            cursor.execute(f"DROP INDEX IF EXISTS {_PG_ARTICLE_INDEX}")
+
+
+def resume_article_index(connection: BaseDatabaseWrapper) -> None:
+    """Recreate what ``suspend_article_index`` dropped and rebuild the index from the rows."""
+    install(connection)
+    rebuild_article_index(connection)

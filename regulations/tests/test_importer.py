@@ -4,8 +4,9 @@ import gzip
 import json
 
 import pytest
+from django.urls import reverse
 
-from regulations.importer import ImportFailed, import_statutes, index_articles
+from regulations.importer import ImportFailed, import_pending, import_statutes, index_articles
 from regulations.models import Article, Statute
 from regulations.tests.conftest import CORPUS, statute, write_corpus
 
@@ -135,3 +136,32 @@ def test_empty_file_is_refused(db, tmp_path):
 
     with pytest.raises(ImportFailed):
         import_statutes(path=path)
+
+
+def test_pending_version_attaches_changed_articles_and_shows_on_the_passport(client, imported, tmp_path):
+    medical = next(row for row in CORPUS if row["law_id"] == "001788")
+    articles = [dict(a) for a in medical["articles"]]
+    articles[1]["text"] = "① 의료인은 이 법에 따른 의료기관을 개설하거나 비대면진료 기관으로 지정받아야 한다."
+    articles.append({"no": "제99조", "title": "신설", "chapter": "", "text": "새로 생기는 조문."})
+    newer = {**medical, "mst": 999, "promulgated": "2026-06-01", "effective": "2027-01-01", "in_force": False}
+    path = write_corpus(tmp_path / "pending.jsonl.gz", [{**newer, "articles": articles}])
+
+    first = import_pending(path=path)
+    again = import_pending(path=path)
+
+    assert (first.attached, again.attached, again.unchanged) == (1, 0, 1)
+    pending = Statute.objects.get(pk="001788").pending
+    assert pending["effective"] == "2027-01-01"
+    assert [(c["no"], c["change"]) for c in pending["articles"]] == [("제33조", "changed"), ("제99조", "new")]
+    page = client.get(reverse("regulations:article", args=["001788", "제33조"])).content.decode()
+    assert "2027-01-01 시행 예정" in page and "비대면진료 기관으로 지정받아야" in page
+    assert "제99조 (신설)" in client.get(reverse("regulations:statute", args=["001788"])).content.decode()
+
+
+def test_pending_file_with_a_bad_line_changes_nothing(imported, tmp_path):
+    path = write_corpus(tmp_path / "pending.jsonl.gz", ['{"law_id": "001788"'])
+
+    with pytest.raises(ImportFailed):
+        import_pending(path=path)
+
+    assert Statute.objects.get(pk="001788").pending is None

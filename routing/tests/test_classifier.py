@@ -161,3 +161,111 @@ def test_load_labelled_reports_bad_line_number(tmp_path):
 def test_load_labelled_reads_the_dev_set():
     items = load_labelled(DATA / "barriers-dev.jsonl")
     assert len(items) == 360 and {i.sector for i in items} <= set(SECTORS)
+
+
+def test_linear_probabilities_equal_scikit_learn_models():
+    """The array form the router predicts with gives the fitted models' own probabilities."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
+    from routing.classifier import LinearProbabilities
+
+    texts = [f"{i.title} {i.text}" for i in TRAIN] * 2
+    sectors = [i.sector for i in TRAIN] * 2
+    x = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 2)).fit_transform(texts)
+    multinomial = LogisticRegression(max_iter=1000).fit(x, sectors)
+    binary = LogisticRegression(max_iter=1000).fit(x, [s == "ai" for s in sectors])
+    calibrated = CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=2).fit(x, sectors)
+    for model in (multinomial, binary, calibrated):
+        assert LinearProbabilities.of(model).predict_proba(x) == pytest.approx(model.predict_proba(x), abs=1e-9)
+
+
+def test_evidence_combiners_stay_a_priori_with_few_labelled_groups(router):
+    assert router.statute_combiner is None and router.agency_combiner is None
+    assert router.statute_threshold is None
+
+
+def _dev_like_items() -> list[LabelledBarrier]:
+    """Thirty-six barriers in twelve groups (clusters), the shape the combiners need."""
+    items = []
+    for n, base in enumerate(TRAIN * 4):
+        group = f"C{n % 12}"
+        items.append(
+            LabelledBarrier(
+                f"x{n}", base.title, f"{base.text} 사례 {n}", base.sector, base.ministries, base.statutes, (), group
+            )
+        )
+    return items
+
+
+def test_evidence_combiners_are_fitted_on_grouped_inner_folds(index):
+    items = _dev_like_items()
+    fitted = Router(index=index, retriever=None, agencies=AgencyNames.from_files(), law_sectors={}).fit(items)
+    assert fitted.statute_combiner is not None and fitted.agency_combiner is not None
+    assert fitted.statute_threshold is not None and 0.0 < fitted.statute_threshold < 1.0
+    explicit_weight = fitted.statute_combiner[0][0]
+    learned_weight = fitted.statute_combiner[0][2]
+    assert learned_weight > 0  # what the text → statute model says counts for the statute
+    assert explicit_weight >= 0
+    routing = fitted.route("가명정보 결합 절차가 복잡해 AI 학습이 어렵습니다")
+    assert routing.agencies[0].name == "개인정보보호위원회"
+    assert 0.0 < routing.agencies[0].score <= 1.0
+
+
+def _retrieval_rows() -> list[dict]:
+    """Two target laws among enough filler laws for the document-frequency cut-offs to bite."""
+    filler = [
+        {
+            "law_id": f"9{n:05d}",
+            "name": f"일반행정 {n}호법",
+            "articles": [
+                {"no": f"제{k}조", "title": f"절차 {k}", "text": f"행정청은 서류 {n}-{k}번을 접수한다 목록{n * 7 + k}"}
+                for k in range(1, 4)
+            ],
+        }
+        for n in range(120)
+    ]
+    medical = {
+        "law_id": "001788",
+        "name": "의료법",
+        "articles": [
+            {"no": "제33조", "title": "개설", "text": "의료인은 의료기관을 개설하여야 진료할 수 있다"},
+            {"no": "제34조", "title": "원격의료", "text": "의료인은 원격의료를 할 수 있다 원격 진료 환자"},
+            {"no": "제34조의2", "title": "비대면진료", "text": "비대면 진료 환자 원격 상담"},
+        ],
+    }
+    finance = {
+        "law_id": "010199",
+        "name": "전자금융거래법",
+        "articles": [
+            {"no": "제28조", "title": "전자금융업 등록", "text": "선불 충전금 발행 등록 자본금"},
+            {"no": "제29조", "title": "충전금 한도", "text": "선불 충전금 한도 보관"},
+            {"no": "제30조", "title": "등록 요건", "text": "등록 자본금 한도 요건"},
+        ],
+    }
+    return [*filler, medical, finance]
+
+
+def test_article_retriever_ranks_the_law_whose_articles_match():
+    from routing.retrieval import ArticleRetriever
+
+    retriever = ArticleRetriever.build(_retrieval_rows())
+    hits = retriever.top("원격진료가 막혀 있어 환자 비대면 상담을 못 합니다", k=3)
+    assert hits[0].law_id == "001788"
+    assert hits[0].article in {"제34조", "제34조의2"}
+    assert retriever.top("선불 충전금 한도가 낮아 등록 자본금 부담", k=1)[0].law_id == "010199"
+
+
+def test_article_retriever_sector_boost_prefers_the_sector_laws():
+    from routing.retrieval import ArticleRetriever
+
+    rows = _retrieval_rows()
+    plain = ArticleRetriever.build(rows)
+    boosted = ArticleRetriever.build(rows, sector_laws={"010199"}, sector_boost=3.0)
+    text = "원격 진료 환자 선불 충전금"
+    plain_scores, _ = plain.law_scores([text])
+    boosted_scores, _ = boosted.law_scores([text])
+    finance = plain.law_ids.index("010199")
+    assert boosted_scores[0, finance] == pytest.approx(3.0 * plain_scores[0, finance])

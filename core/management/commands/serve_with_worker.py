@@ -18,8 +18,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 _MAX_BACKOFF_SECONDS = 60
 # Run once in the background at start: the statute subset's morphological index takes minutes on
-# a laptop, and search works (names, aliases) while it fills in.
-STARTUP_JOBS: tuple[tuple[str, ...], ...] = (("import_statutes", "--sectors"),)
+# a laptop, and search works (names, aliases) while it fills in; the routing model trains for a
+# few minutes the first time (submissions wait for no model: triage offers to route again).
+STARTUP_JOBS: tuple[tuple[str, ...], ...] = (("import_statutes", "--sectors"), ("train_routing", "--if-missing"))
 # (management command, interval in seconds): the cron table of a production deployment.
 PERIODIC_JOBS: tuple[tuple[str, int], ...] = (
     ("refresh_dashboards", 5 * 60),
@@ -27,6 +28,7 @@ PERIODIC_JOBS: tuple[tuple[str, int], ...] = (
     ("send_survey_mail", 60 * 60),
     ("notify_program_matches", 24 * 60 * 60),
     ("barrier_digest", 24 * 60 * 60),
+    ("apply_retention", 24 * 60 * 60),
 )
 
 

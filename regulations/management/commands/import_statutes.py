@@ -1,4 +1,4 @@
-"""manage.py import_statutes [PATH] [--sectors] [--skip-index] [--jobs N]"""
+"""manage.py import_statutes [PATH] [--sectors] [--skip-index] [--batch-size N]"""
 
 from __future__ import annotations
 
@@ -50,12 +50,9 @@ class Command(BaseCommand):
         parser.add_argument("--sectors", action="store_true", help="분야별 부분집합(statutes-sectors.jsonl.gz, 155건)")
         parser.add_argument("--skip-index", action="store_true", help="형태소 색인을 건너뜀 (나중에 다시 실행)")
         parser.add_argument(
-            "--jobs",
-            type=int,
-            default=1,
-            help="형태소 분석 프로세스 수 (kiwipiepy가 이미 여러 코어를 써서 보통 1이 가장 빠름)",
+            "--no-pending", action="store_true", help="시행 예정 개정(statutes-pending.jsonl.gz)을 연결하지 않음"
         )
-        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--batch-size", type=int, default=2000, help="한 번에 분석·저장하는 조문 수")
 
     def handle(self, *args: Any, **options: Any) -> None:
         data_dir = Path(settings.HAECHI_DATA_DIR)
@@ -74,6 +71,13 @@ class Command(BaseCommand):
             bar.close()
         except importer.ImportFailed as exc:
             raise CommandError(f"불러오기 중단, 기존 데이터는 그대로입니다. {exc.message}") from None
+        pending_path = data_dir / "statutes-pending.jsonl.gz"
+        pending = None
+        if pending_path.exists() and not options["no_pending"]:
+            try:
+                pending = importer.import_pending(path=pending_path)
+            except importer.ImportFailed as exc:
+                raise CommandError(f"시행 예정 개정 불러오기 중단, 기존 데이터는 그대로입니다. {exc.message}") from None
         aliases = derive_aliases()
         self.stdout.write(
             f"법령 {report.lines:,}건: 새로 {report.statutes_created:,}, 갱신 {report.statutes_updated:,}, "
@@ -83,13 +87,18 @@ class Command(BaseCommand):
             f"조문: 새로 {report.articles_created:,}, 갱신 {report.articles_updated:,}, "
             f"삭제 {report.articles_deleted:,}"
         )
+        if pending is not None:
+            self.stdout.write(
+                f"시행 예정 개정: 연결 {pending.attached:,}, 변경 없음 {pending.unchanged:,}, "
+                f"불러오지 않은 법령 {pending.missing:,}"
+            )
         self.stdout.write(f"약칭: 새로 {aliases.created:,} (모호해서 제외 {aliases.ambiguous:,})")
         if report.unknown_ministries:
             names = ", ".join(f"{n}({c})" for n, c in report.unknown_ministries.most_common())
             self.stdout.write(f"기관 목록에 없는 소관부처: {names}")
         if not options["skip_index"]:
             bar = Bar("색인", importer.articles_to_index(), err)
-            index = importer.index_articles(batch_size=options["batch_size"], jobs=options["jobs"], progress=bar)
+            index = importer.index_articles(batch_size=options["batch_size"], progress=bar)
             bar.close()
             self.stdout.write(f"색인: 조문 {index.articles:,}, 법령명 {index.statutes:,}, 검색어 {index.terms:,}")
         sandbox = load_sandbox()

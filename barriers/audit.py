@@ -1,0 +1,230 @@
+"""The tamper-evident audit trail: barrier events are append-only and hash-chained per barrier.
+
+Why per barrier and not one global chain: every write to a barrier already holds that barrier's
+row lock (``locked_barrier``), so appending to its chain adds no contention, while one global
+chain would serialise every writer of the whole service on one lock. Each chain is still complete
+on its own: ``seq`` runs 1, 2, 3… without gaps, so a deleted or inserted event breaks it, and a
+``UniqueConstraint(barrier, seq)`` makes a fork impossible even for a writer that skipped the lock.
+
+What the hash covers (``canonical``): barrier, seq, kind, verb, statuses, ``data``, the time,
+the previous hash, the actor's id as written (``actor_ref``) and the SHA-256 of the note
+(``note_digest``) — not the note itself. So the retention rules (``privacy``) can erase personal
+text (``redact_notes``: the note becomes empty and ``redacted_at`` is set) and the chain still
+verifies; a note changed in any other way no longer matches its digest and is reported.
+
+Guards: ``BarrierEvent.save``/``delete`` and its queryset refuse changes in Python; database
+triggers (migration ``audit_hash_chain``) refuse UPDATE of chained columns on SQLite and
+PostgreSQL and DELETE on PostgreSQL. ``manage.py verify_audit`` recomputes every chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from barriers.models import Barrier, BarrierEvent
+
+GENESIS = "0" * 64
+CHAIN_VERSION = "haechi-audit-v1"
+
+
+def note_digest(note: str) -> str:
+    return hashlib.sha256(note.encode("utf-8")).hexdigest()
+
+
+def _timestamp(value: dt.datetime) -> str:
+    # UTC with microseconds: what both SQLite and PostgreSQL store and give back unchanged.
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(
+    *,
+    barrier_id: int,
+    seq: int,
+    kind: str,
+    verb: str,
+    from_status: str,
+    to_status: str,
+    data: Any,
+    created_at: dt.datetime,
+    actor_ref: int | None,
+    note_digest: str,
+    prev_hash: str,
+) -> bytes:
+    """The bytes an event's hash is taken over: sorted-key JSON without spaces, UTF-8."""
+    fields = {
+        "v": CHAIN_VERSION,
+        "barrier": barrier_id,
+        "seq": seq,
+        "kind": kind,
+        "verb": verb,
+        "from": from_status,
+        "to": to_status,
+        "data": data,
+        "at": _timestamp(created_at),
+        "actor": actor_ref,
+        "note": note_digest,
+        "prev": prev_hash,
+    }
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def event_hash(event: BarrierEvent) -> str:
+    """The hash ``event`` should carry, recomputed from its stored fields."""
+    assert event.seq is not None
+    return hashlib.sha256(
+        canonical(
+            barrier_id=event.barrier_id,
+            seq=event.seq,
+            kind=event.kind,
+            verb=event.verb,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            data=event.data,
+            created_at=event.created_at,
+            actor_ref=event.actor_ref,
+            note_digest=event.note_digest,
+            prev_hash=event.prev_hash,
+        )
+    ).hexdigest()
+
+
+def _json_roundtrip(data: Any) -> Any:
+    # Hash what the database will give back (tuples become lists, dates strings, …).
+    return json.loads(json.dumps(data, default=str))
+
+
+@transaction.atomic
+def append_event(
+    barrier: Barrier,
+    *,
+    kind: str,
+    verb: str,
+    actor: Any,
+    from_status: str,
+    to_status: str,
+    now: dt.datetime,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> BarrierEvent:
+    """Write the next event of ``barrier``'s chain. Holds the barrier's row lock until the
+    transaction ends, so two transactions cannot both read the same chain head."""
+    # Services lock the barrier already; taking it again here keeps append_event safe on its own.
+    Barrier.objects.select_for_update().filter(pk=barrier.pk).values_list("pk", flat=True).first()
+    head = BarrierEvent.objects.filter(barrier_id=barrier.pk).order_by("-seq").values_list("seq", "hash").first()
+    seq, prev = (head[0] + 1, head[1]) if head and head[0] is not None else (1, GENESIS)
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    event = BarrierEvent(
+        barrier=barrier,
+        actor_id=actor_id,
+        kind=kind,
+        verb=verb,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=_json_roundtrip(data or {}),
+        created_at=now,
+        seq=seq,
+        actor_ref=actor_id,
+        note_digest=note_digest(note),
+        prev_hash=prev,
+    )
+    event.hash = event_hash(event)
+    event.save(force_insert=True)
+    return event
+
+
+def redact_notes(events: models.QuerySet[BarrierEvent], *, now: dt.datetime | None = None) -> int:
+    """Erase the personal text of ``events`` (the note); the chain keeps verifying because it
+    covers the note's digest, not the note. Returns how many notes were erased."""
+    targets = events.filter(redacted_at__isnull=True).exclude(note="")
+    # The one sanctioned write to an event: bypasses BarrierEventQuerySet.update on purpose.
+    return models.QuerySet.update(targets, note="", redacted_at=now or timezone.now())
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """The first event of a chain that does not verify, and why."""
+
+    barrier_id: int
+    event_id: int
+    seq: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"barrier #{self.barrier_id} event id={self.event_id} seq={self.seq}: {self.reason}"
+
+
+@dataclass
+class VerifyResult:
+    barriers: int = 0
+    events: int = 0
+    redacted: int = 0
+    broken: list[BrokenLink] | None = None
+
+
+def _check_chain(barrier_id: int, events: Iterable[BarrierEvent]) -> tuple[int, int, BrokenLink | None]:
+    expected_seq, prev, count, redacted = 1, GENESIS, 0, 0
+    for event in events:
+        count += 1
+
+        def broken(reason: str, event: BarrierEvent = event) -> BrokenLink:
+            return BrokenLink(barrier_id, event.pk, event.seq, reason)
+
+        if event.seq != expected_seq:
+            return count, redacted, broken(f"sequence gap or reorder: expected seq {expected_seq}, found {event.seq}")
+        if event.prev_hash != prev:
+            return count, redacted, broken("prev_hash does not match the previous event's hash")
+        if event_hash(event) != event.hash:
+            return count, redacted, broken("hash does not match the event's fields (edited after writing)")
+        if event.redacted_at is None:
+            if note_digest(event.note) != event.note_digest:
+                return count, redacted, broken("note does not match its digest (edited after writing)")
+        else:
+            redacted += 1
+            if event.note:
+                return count, redacted, broken("a redacted event still carries a note")
+        if event.actor_id is not None and event.actor_id != event.actor_ref:
+            return count, redacted, broken("actor changed after writing")
+        expected_seq, prev = expected_seq + 1, event.hash
+    return count, redacted, None
+
+
+def _chains(barrier_ids: Iterable[int] | None, batch: int) -> Iterator[tuple[int, list[BarrierEvent]]]:
+    qs = BarrierEvent.objects.order_by("barrier_id", "seq", "pk")
+    if barrier_ids is not None:
+        qs = qs.filter(barrier_id__in=list(barrier_ids))
+    current: int | None = None
+    chain: list[BarrierEvent] = []
+    for event in qs.iterator(chunk_size=batch):
+        if event.barrier_id != current:
+            if current is not None:
+                yield current, chain
+            current, chain = event.barrier_id, []
+        chain.append(event)
+    if current is not None:
+        yield current, chain
+
+
+def verify_chains(*, barrier_ids: Iterable[int] | None = None, stop_at_first: bool = False) -> VerifyResult:
+    """Recompute every chain (or those of ``barrier_ids``); the result lists the first broken
+    link of each broken chain, ordered by barrier."""
+    result = VerifyResult(broken=[])
+    assert result.broken is not None
+    for barrier_id, chain in _chains(barrier_ids, batch=2000):
+        count, redacted, broken = _check_chain(barrier_id, chain)
+        result.barriers += 1
+        result.events += count
+        result.redacted += redacted
+        if broken is not None:
+            result.broken.append(broken)
+            if stop_at_first:
+                break
+    return result

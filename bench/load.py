@@ -1,0 +1,373 @@
+"""Load test on loopback: gunicorn + PostgreSQL, 50 simulated users mixing register reads, filing,
+triage and dashboard views. Bounded: 10 minutes by default (``--minutes`` to shorten).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:55445/haechi_load \\
+        .venv/bin/python bench/load.py [--minutes 10] [--users 50] [--workers 3] [--threads 4]
+
+Starts its own gunicorn on a free 127.0.0.1 port (``--base-url`` uses a running server instead;
+then the seeding still goes to ``DATABASE_URL``), migrates and seeds a scratch database (firms,
+members, officials with a verified second factor, a backlog of submitted barriers), then runs
+``--users`` threads with plain ``http.client`` for the duration. Each user has a role:
+
+- firm members (60 %): register reads (``/register/``), their barrier list and detail pages, and
+  filing (``POST /api/barriers`` with an Idempotency-Key);
+- city officials (30 %): the work queue (``/api/barriers/queue``), triage of a submitted barrier
+  (``POST /api/barriers/{id}/triage``), the city dashboard (``/insights/city/``);
+- public readers (10 %): the public dashboard (``/insights/``) and the register, signed out.
+
+Every user waits 0.5–1.5 s between requests (think time). Rate limits are switched off for the
+run (they would otherwise answer 429 to 50 users sharing one address): this measures capacity.
+Prints throughput, p50/p95/p99 per request kind, errors (5xx, connection errors, unexpected 4xx;
+409 on triage races is counted apart) and the gunicorn processes' memory every 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CSRF = "b" * 32  # a CSRF secret sent as both cookie and header (what a browser does)
+BODY = "자율주행 배송 로봇이 보도를 다닐 수 없어 서울 시내 실증을 진행하지 못하고 있습니다. 부하 시험."
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haechi.settings")
+    os.environ.setdefault("DEBUG", "1")
+    # One key for this process and the gunicorn it starts: the sessions made here must verify there.
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + uuid.uuid4().hex)
+    import django
+
+    django.setup()
+
+
+def _session_for(user: Any, *, verified: bool = False) -> str:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "accounts.backends.EmailBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    now = int(time.time())
+    session["haechi_signed_in_at"] = now
+    session["haechi_seen_at"] = now
+    if verified:  # the official passed the second factor (django-otp keeps the device id)
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _created = TOTPDevice.objects.get_or_create(user=user, name="load", defaults={"confirmed": True})
+        session["otp_device_id"] = device.persistent_id
+    session.create()
+    return str(session.session_key)
+
+
+def seed(*, firms: int, members_per_firm: int, officials: int, backlog: int) -> dict[str, Any]:
+    """Scratch data: firms with confirmed members, city officials, agencies, submitted barriers."""
+    from accounts.models import Membership, Role, User
+    from agencies.models import Agency
+    from barriers import services
+    from barriers.models import Barrier, BarrierStatus
+    from firms.models import Firm
+    from firms.reference_data import load_sectors
+
+    load_sectors()
+    agencies = list(Agency.objects.filter(is_active=True).order_by("pk")[:5])
+    if not agencies:
+        agencies = [Agency.objects.create(code=f"LOAD{i}", name=f"부하시험부{i}", is_active=True) for i in range(3)]
+    run = uuid.uuid4().hex[:6]
+
+    def person(email: str, role: str, **org: Any) -> Any:
+        user = User.objects.create_user(email, None, name="부하")  # unusable password: no slow hashing
+        if hasattr(user, "email_confirmed"):
+            user.email_confirmed = True
+            user.save(update_fields=["email_confirmed"])
+        Membership.objects.create(user=user, role=role, **org)
+        return user
+
+    members = []
+    for f in range(firms):
+        brn = _valid_brn(f"{random.randint(100, 999)}{random.randint(10, 99)}{random.randint(1000, 9999)}")
+        firm = Firm.objects.create(name=f"부하기업 {run}-{f}", business_registration_number=brn)
+        for m in range(members_per_firm):
+            members.append((person(f"load-{run}-{f}-{m}@bench.localhost", Role.FIRM_MEMBER, firm=firm), firm))
+    city = [person(f"load-{run}-city{i}@bench.localhost", Role.CITY_OFFICIAL) for i in range(officials)]
+    for i in range(backlog):
+        user, firm = members[i % len(members)]
+        services.file_barrier(
+            actor=user, firm=firm, title=f"부하 {run} 적체 {i}", body=BODY, sector_codes=["robots"], submit=True
+        )
+    submitted = list(
+        Barrier.objects.filter(status=BarrierStatus.SUBMITTED, title__startswith=f"부하 {run}").values_list(
+            "pk", flat=True
+        )
+    )
+    return {
+        "members": [(_session_for(u), f.pk) for u, f in members],
+        "city": [_session_for(u, verified=True) for u in city],
+        "agency_codes": [a.code for a in agencies],
+        "submitted": submitted,
+    }
+
+
+def _valid_brn(nine_or_ten: str) -> str:
+    """A 사업자등록번호 with a correct check digit (firms refuse invalid ones)."""
+    digits = [int(c) for c in nine_or_ten[:9]]
+    weights = [1, 3, 7, 1, 3, 7, 1, 3, 5]
+    total = sum(d * w for d, w in zip(digits, weights, strict=True)) + (digits[8] * 5) // 10
+    check = (10 - total % 10) % 10
+    return "".join(map(str, digits)) + str(check)
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.latency: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, int] = defaultdict(int)
+        self.conflicts: dict[str, int] = defaultdict(int)
+        self.samples: list[str] = []
+
+    def add(self, kind: str, seconds: float, status: int, expected: tuple[int, ...]) -> None:
+        with self.lock:
+            self.latency[kind].append(seconds)
+            if status == 409 and kind == "triage":
+                self.conflicts[kind] += 1
+            elif status not in expected:
+                self.errors[kind] += 1
+                if len(self.samples) < 10:
+                    self.samples.append(f"{kind}: HTTP {status}")
+
+
+class Client:
+    """One simulated user's keep-alive connection (reconnects when the server closes it)."""
+
+    def __init__(self, host: str, port: int, session: str | None) -> None:
+        self.host, self.port, self.session = host, port, session
+        self.conn: http.client.HTTPConnection | None = None
+
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None, **headers: str) -> int:
+        cookies = [f"csrftoken={CSRF}"] + ([f"sessionid={self.session}"] if self.session else [])
+        all_headers = {"Cookie": "; ".join(cookies), "X-CSRFToken": CSRF, **headers}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            all_headers["Content-Type"] = "application/json"
+        for attempt in range(2):
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                self.conn.request(method, path, body=data, headers=all_headers)
+                response = self.conn.getresponse()
+                response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    self.conn.close()
+                    self.conn = None
+                return response.status
+            except (OSError, http.client.HTTPException):
+                if self.conn is not None:
+                    self.conn.close()
+                self.conn = None
+                if attempt == 1:
+                    return 0
+        return 0
+
+
+def run_user(
+    role: str, client: Client, data: dict[str, Any], stats: Stats, stop: threading.Event, lock: threading.Lock
+) -> None:
+    def timed(kind: str, method: str, path: str, body: dict[str, Any] | None = None, expected=(200,), **h: str) -> int:
+        started = time.perf_counter()
+        status = client.request(method, path, body, **h)
+        stats.add(kind, time.perf_counter() - started, status, expected)
+        return status
+
+    while not stop.is_set():
+        roll = random.random()
+        if role == "firm":
+            if roll < 0.45:
+                timed("register", "GET", "/register/")
+            elif roll < 0.70:
+                timed("barrier_list", "GET", "/barriers/")
+            elif roll < 0.85 and data["submitted"]:
+                timed("barrier_detail", "GET", f"/barriers/{random.choice(data['submitted'])}/", expected=(200, 404))
+            else:
+                payload = {"title": f"부하 접수 {uuid.uuid4().hex[:8]}", "body": BODY, "sector_codes": ["robots"]}
+                payload["submit"] = True
+                timed(
+                    "file", "POST", "/api/barriers", payload, expected=(201,), **{"Idempotency-Key": uuid.uuid4().hex}
+                )
+        elif role == "city":
+            if roll < 0.35:
+                timed("queue", "GET", "/api/barriers/queue?page_size=20")
+            elif roll < 0.70:
+                with lock:
+                    barrier_id = data["submitted"].pop() if data["submitted"] else None
+                if barrier_id is None:
+                    timed("queue", "GET", "/api/barriers/queue?page_size=20")
+                else:
+                    body = {"kind": "proposal", "lead_agency_code": random.choice(data["agency_codes"])}
+                    timed("triage", "POST", f"/api/barriers/{barrier_id}/triage", body)
+            else:
+                timed("dashboard_city", "GET", "/insights/city/")
+        else:
+            if roll < 0.6:
+                timed("dashboard", "GET", "/insights/")
+            else:
+                timed("register", "GET", "/register/")
+        stop.wait(random.uniform(0.5, 1.5))
+
+
+def _rss_mb(root_pid: int) -> float:
+    """Resident memory of a process and its children (Linux /proc), in MB."""
+    total = 0
+    pids = [root_pid]
+    try:
+        children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(root_pid)], capture_output=True, text=True)
+        pids += [int(p) for p in children.stdout.split()]
+    except OSError:
+        pass
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--base-url", help="use a running server instead of starting gunicorn")
+    args = parser.parse_args()
+    if not 0 < args.minutes <= 30 or not 0 < args.users <= 200:
+        parser.error("--minutes must be in (0, 30] and --users in (0, 200]")
+    os.environ["HAECHI_RATE_LIMIT_API"] = "0/0/60"
+    os.environ["HAECHI_RATE_LIMIT_FILING"] = "0/0/3600"
+    _django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print("warning: DATABASE_URL is not PostgreSQL; figures will not say much about production")
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    data = seed(firms=15, members_per_firm=3, officials=10, backlog=150)
+    print(f"seeded 15 firms, 45 members, 10 officials, {len(data['submitted'])} submitted barriers ")
+    print(f"  ({time.perf_counter() - started:.0f}s)")
+    connection.close()
+
+    server = None
+    if args.base_url:
+        parsed = urllib.parse.urlparse(args.base_url)
+        host, port = parsed.hostname or "127.0.0.1", parsed.port or 80
+    else:
+        from bench.faults import free_port
+
+        host, port = "127.0.0.1", free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "haechi.wsgi", "--bind", f"{host}:{port}"]
+            + ["--workers", str(args.workers), "--threads", str(args.threads), "--preload"],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_CONN_MAX_AGE": "60"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    try:
+        warm = Client(host, port, None)
+        deadline = time.monotonic() + 180
+        while warm.request("GET", "/healthz") != 200:
+            if time.monotonic() > deadline:
+                print("server did not come up")
+                return 1
+            time.sleep(0.5)
+        for path in ("/register/", "/insights/", "/barriers/", "/insights/city/"):
+            for _ in range(args.workers * 2):
+                warm.request("GET", path)
+        roles = ["firm"] * round(args.users * 0.6) + ["city"] * round(args.users * 0.3)
+        roles += ["public"] * (args.users - len(roles))
+        stats, stop, lock = Stats(), threading.Event(), threading.Lock()
+        threads = []
+        for i, role in enumerate(roles):
+            if role == "firm":
+                session: str | None = data["members"][i % len(data["members"])][0]
+            elif role == "city":
+                session = data["city"][i % len(data["city"])]
+            else:
+                session = None
+            client = Client(host, port, session)
+            threads.append(threading.Thread(target=run_user, args=(role, client, data, stats, stop, lock), daemon=True))
+        print(
+            f"{args.users} users ({roles.count('firm')} firm, {roles.count('city')} city, "
+            f"{roles.count('public')} public) for {args.minutes:g} min"
+        )
+        t0 = time.monotonic()
+        for t in threads:
+            t.start()
+        end = t0 + args.minutes * 60
+        memory: list[float] = []
+        while time.monotonic() < end:
+            time.sleep(min(30, max(0.0, end - time.monotonic())))
+            with stats.lock:
+                done = sum(len(v) for v in stats.latency.values())
+                errors = sum(stats.errors.values())
+            mem = _rss_mb(server.pid) if server else 0.0
+            memory.append(mem)
+            print(
+                f"  t={time.monotonic() - t0:5.0f}s requests={done} errors={errors} gunicorn RSS={mem:.0f} MB",
+                flush=True,
+            )
+        stop.set()
+        for t in threads:
+            t.join(40)
+        elapsed = time.monotonic() - t0
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(30)
+
+    total = sum(len(v) for v in stats.latency.values())
+    print(f"\nthroughput: {total / elapsed:.1f} requests/s ({total} in {elapsed:.0f}s)")
+    print(f"{'kind':<16}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    for kind in sorted(stats.latency):
+        values = stats.latency[kind]
+        print(
+            f"{kind:<16}{len(values):>8}{statistics.median(values) * 1000:>9.0f}"
+            f"{_percentile(values, 0.95) * 1000:>9.0f}{_percentile(values, 0.99) * 1000:>9.0f}{stats.errors[kind]:>8}"
+        )
+    all_values = [v for values in stats.latency.values() for v in values]
+    print(
+        f"{'all':<16}{total:>8}{statistics.median(all_values) * 1000:>9.0f}{_percentile(all_values, 0.95) * 1000:>9.0f}"
+    )
+    print(f"errors: {sum(stats.errors.values())}  (triage 409 races, not errors: {stats.conflicts['triage']})")
+    for sample in stats.samples:
+        print(f"  e.g. {sample}")
+    if memory:
+        print(f"gunicorn memory (MB, every 30 s): {' '.join(f'{m:.0f}' for m in memory)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

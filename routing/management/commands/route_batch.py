@@ -1,0 +1,186 @@
+"""Route a batch of texts: sector, agencies, statutes, articles and a recurring-rule group each.
+
+    python manage.py route_batch IN.jsonl OUT.jsonl [--model PATH] [--no-db]
+
+Reads lines ``{"id", "title", "text"}`` (other fields ignored) and writes one line per input:
+``{"id", "sector", "sector_scores", "ministries", "statutes", "articles", "group"}``. Inputs
+with the same ``group`` concern the same underlying rule: ``R<n>`` is recurring regulation n
+already in the database (its barriers seed the near-duplicate index), ``N<n>`` a new group
+formed within the batch. The whole input is validated before anything is routed; the output is
+written to a temporary file beside OUT and renamed when complete, so a failed run never leaves a
+partial OUT behind. When the model is not built yet it is trained first (train_routing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
+
+from core.text import normalize_text
+from routing import engine
+from routing.classifier import Router, default_model_path, load_router
+from routing.near_duplicates import NearDuplicateIndex
+
+CHUNK = 256  # texts analysed together (vectorised work is shared within a chunk)
+MAX_LINE_CHARS = 2_000_000  # a line beyond this is refused rather than parsed
+
+
+class Command(BaseCommand):
+    help = "Route JSONL texts (sector, ministries, statutes, articles, recurring-rule group)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("input", type=Path)
+        parser.add_argument("output", type=Path)
+        parser.add_argument("--model", type=Path, default=None, help="router model (default: var/routing/)")
+        parser.add_argument("--no-db", action="store_true", help="do not group with recurring regulations in the DB")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        source: Path = options["input"]
+        target: Path = options["output"]
+        if not source.is_file():
+            raise CommandError(f"{source}: 파일이 없습니다 (file not found)")
+        if not target.parent.is_dir():
+            raise CommandError(f"{target.parent}: 폴더가 없습니다 (directory not found)")
+        items = read_items(source)
+        index = NearDuplicateIndex()
+        seeded = 0 if options["no_db"] else seed_from_database(index)
+        started = time.perf_counter()
+        router = self._router(options["model"])
+        loaded, cpu = time.perf_counter(), time.process_time()
+        rows = route_items(router, items, index)
+        write_atomically(target, rows)
+        done, cpu = time.perf_counter(), time.process_time() - cpu
+        per_text = 1000 / max(len(rows), 1)
+        self.stderr.write(
+            f"routed {len(rows)} texts in {done - loaded:.1f}s wall, {cpu:.1f}s CPU ({per_text * (done - loaded):.1f} "
+            f"ms wall, {per_text * cpu:.1f} ms CPU per text); model loaded in {loaded - started:.1f}s; {seeded} "
+            f"stored barriers seeded the groups; {len({r['group'] for r in rows})} groups"
+        )
+
+    def _router(self, path: Path | None) -> Router:
+        model = path or engine.model_path() or default_model_path()
+        if path is not None and not model.exists():
+            raise CommandError(f"{path}: 모델 파일이 없습니다 (model not found)")
+        if model.exists():
+            try:
+                return load_router(model)
+            except (ValueError, OSError, EOFError) as exc:
+                if path is not None:
+                    raise CommandError(f"{model}: {exc}") from exc
+                self.stderr.write(f"{model} cannot be used ({exc}): retraining it (manage.py train_routing)")
+        else:
+            self.stderr.write(f"{model} is missing: training it first (manage.py train_routing)")
+        call_command("train_routing", out=model, stdout=self.stderr)
+        return load_router(model)
+
+
+def read_items(source: Path) -> list[dict[str, str]]:
+    """Every input line as ``{"id", "title", "text"}``; a bad line stops everything with its number."""
+    items: list[dict[str, str]] = []
+    seen: set[str] = set()
+    with source.open(encoding="utf-8", errors="strict") as handle:
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                if len(line) > MAX_LINE_CHARS:
+                    raise CommandError(f"{source}:{number}: 줄이 너무 깁니다 (line longer than {MAX_LINE_CHARS:,})")
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise CommandError(f"{source}:{number}: 잘못된 JSON입니다 (invalid JSON: {exc.msg})") from None
+                if not isinstance(row, dict):
+                    raise CommandError(f"{source}:{number}: JSON 객체가 아닙니다 (expected an object)")
+                raw_id = row.get("id")
+                if raw_id is None or isinstance(raw_id, dict | list) or str(raw_id).strip() == "":
+                    raise CommandError(f'{source}:{number}: "id"가 없습니다 (missing "id")')
+                item_id = str(raw_id)
+                if item_id in seen:
+                    raise CommandError(f'{source}:{number}: "id" {item_id!r}가 중복됩니다 (duplicate id)')
+                seen.add(item_id)
+                items.append({"id": item_id, "title": _text(row.get("title")), "text": _text(row.get("text"))})
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"{source}: UTF-8이 아닙니다 (not UTF-8: {exc.reason})") from None
+    return items
+
+
+def _text(value: Any) -> str:
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return normalize_text(str(value)[: engine.MAX_TEXT_CHARS * 2])[: engine.MAX_TEXT_CHARS]
+
+
+def seed_from_database(index: NearDuplicateIndex) -> int:
+    """Index the stored barriers' signatures under their recurring regulation (``R<pk>``)."""
+    from routing.models import BarrierSignature, RecurringMembership, RecurringRegulation, RecurringStatus
+
+    try:
+        merged = dict(
+            RecurringRegulation.objects.filter(status=RecurringStatus.MERGED).values_list("pk", "merged_into_id")
+        )
+        group_of = dict(RecurringMembership.objects.values_list("barrier_id", "regulation_id"))
+        count = 0
+        for row in BarrierSignature.objects.values("barrier_id", "morphemes", "statutes", "articles").iterator(
+            chunk_size=2000
+        ):
+            regulation = group_of.get(row["barrier_id"])
+            if regulation is None:
+                continue
+            for _hop in range(10):  # follow merges to the regulation that absorbed it
+                if regulation not in merged or merged[regulation] is None:
+                    break
+                regulation = merged[regulation]
+            features = engine.features_from_stored(row["morphemes"], row["statutes"], row["articles"])
+            if engine.linkable(features):
+                index.insert(f"db:{row['barrier_id']}", features, group=f"R{regulation}")
+                count += 1
+        return count
+    except DatabaseError as exc:  # e.g. migrations not applied: group within the batch only
+        raise CommandError(f"데이터베이스를 읽을 수 없습니다 (run migrate, or pass --no-db): {exc}") from exc
+
+
+def route_items(router: Router, items: list[dict[str, str]], index: NearDuplicateIndex) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    new_groups: dict[str, str] = {}
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start : start + CHUNK]
+        routed = engine.route_texts(router, [(i["title"], i["text"]) for i in chunk])
+        for item, result in zip(chunk, routed, strict=True):
+            key = f"in:{item['id']}"
+            group = engine.link(index, key, result.features)
+            if not group.startswith("R"):
+                group = new_groups.setdefault(group, f"N{len(new_groups) + 1}")
+            p = result.proposal
+            rows.append(
+                {
+                    "id": item["id"],
+                    "sector": p["sector"],
+                    "sector_scores": p["sector_scores"],
+                    "ministries": p["ministries"],
+                    "statutes": p["statutes"],
+                    "articles": p["articles"],
+                    "group": group,
+                }
+            )
+    return rows
+
+
+def write_atomically(target: Path, rows: list[dict[str, Any]]) -> None:
+    """Write to a temporary file beside ``target`` and rename it into place when complete."""
+    descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
