@@ -12,7 +12,11 @@ triggers; ``install`` is idempotent and the index command runs it before every i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 
 ARTICLE_FTS = "regulations_article_fts"
 STATUTE_FTS = "regulations_statute_fts"
@@ -66,15 +70,31 @@ def _statements(vendor: str, *, drop: bool = False) -> list[str]:
     raise NotImplementedError(f"regulations search does not support the {vendor!r} database")
 
 
+@contextmanager
+def _schema_change(connection: BaseDatabaseWrapper) -> Iterator[CursorWrapper]:
+    """A cursor for DDL inside the import's transaction. PostgreSQL refuses ALTER TABLE and DROP
+    INDEX on a table with pending deferred-constraint checks (Django's foreign keys are
+    DEFERRABLE INITIALLY DEFERRED): run those checks now, and defer again afterwards."""
+    with connection.cursor() as cursor:
+        postgres = connection.vendor == "postgresql" and connection.in_atomic_block
+        if postgres:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        try:
+            yield cursor
+        finally:
+            if postgres:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def install(connection: BaseDatabaseWrapper) -> None:
     """Create the full-text structures (idempotent)."""
-    with connection.cursor() as cursor:
+    with _schema_change(connection) as cursor:
         for sql in _statements(connection.vendor):
             cursor.execute(sql)
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
-    with connection.cursor() as cursor:
+    with _schema_change(connection) as cursor:
         for sql in _statements(connection.vendor, drop=True):
             cursor.execute(sql)
 
@@ -100,7 +120,7 @@ def index_is_suspended(connection: BaseDatabaseWrapper) -> bool:
 
 def suspend_article_index(connection: BaseDatabaseWrapper) -> None:
     """Stop maintaining the article index row by row during a bulk load (``resume`` rebuilds it)."""
-    with connection.cursor() as cursor:
+    with _schema_change(connection) as cursor:
         if connection.vendor == "sqlite":
             for trigger in ("regulations_article_fts_ai", "regulations_article_fts_ad", _AU_TRIGGER):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
