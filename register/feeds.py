@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from agencies.models import Agency
 from firms.models import Sector
@@ -48,7 +49,9 @@ class _RegisterFeed(Feed):
         if item.latest_answer:
             parts.append(f"{_('검토 결과')}: {item.latest_answer.get_outcome_display()}")
         if item.overdue_days:
-            parts.append(_("처리 기한 %(days)s근무일 경과") % {"days": item.overdue_days})
+            overdue = "처리 기한 %(days)s근무일 경과"
+            days = item.overdue_days
+            parts.append(ngettext(overdue, overdue, days) % {"days": days})
         return " · ".join(parts)
 
     def item_link(self, item: selectors.RegisterRow) -> str:
