@@ -134,7 +134,7 @@ def _measure(client, url: str, runs: int, *, cold: bool) -> tuple[list[float], i
 
 
 @pytest.mark.django_db
-def test_bench_barrier_measures_at_scale(firm, firm_member, city_official, agency):
+def test_bench_barrier_measures_at_scale(client, firm, firm_member, city_official, agency):
     """BENCH_BARRIERS barriers (copies of one real barrier, made in SQL) with their measure rows:
     p95 of ``measured_metrics`` overall and per dimension (what a filtered dashboard computes
     live), and how fast ``refresh_barrier_measures`` measures real barriers."""
@@ -179,7 +179,7 @@ def test_bench_barrier_measures_at_scale(firm, firm_member, city_official, agenc
                 CASE WHEN a IS NULL THEN now() - interval '1 day' * floor(random() * 60) END,
                 random() < 0.03, random() < 0.3,
                 CASE WHEN random() < 0.05 THEN floor(random() * 400)::int END,
-                now()
+                clock_timestamp()
             FROM (SELECT id, CASE WHEN random() < 0.8 THEN floor(random() * 40)::int END AS a
                   FROM barriers_barrier) AS b
             """
@@ -210,3 +210,37 @@ def test_bench_barrier_measures_at_scale(firm, firm_member, city_official, agenc
         f"({len(ids) / elapsed:.0f}/s; a full rebuild of {BARRIERS} ≈ {BARRIERS / (len(ids) / elapsed) / 60:.0f} min)"
     )
     assert rows and refresh_barrier_measures is not None
+
+    # The pages themselves at this scale: what the background refresh costs, then what a visitor
+    # waits for (stored snapshot; a dimension filter warmed by the refresh task).
+    from insights.selectors import Audience
+    from insights.services import refresh_snapshot, warm_filtered_tables
+
+    t3 = time.perf_counter()
+    refresh_barrier_measures()
+    for audience in Audience:
+        refresh_snapshot(audience=audience, language="ko")
+    warm_filtered_tables(language="ko")
+    print(
+        f"[background refresh] measures (incremental), 2 snapshots, 12 filter tables: {time.perf_counter() - t3:.1f}s"
+    )
+    client.force_login(city_official)
+    for label, url in (
+        ("public dashboard", "/insights/"),
+        ("city dashboard", "/insights/city/"),
+        ("public, by sector (htmx)", "/insights/?dimension=sector"),
+        ("city, by agency (htmx)", "/insights/city/?dimension=agency"),
+    ):
+        samples, count = [], 0
+        for _ in range(RUNS):
+            with CaptureQueriesContext(connection) as queries:
+                t4 = time.perf_counter()
+                headers = {"HX-Request": "true"} if "dimension" in url else {}
+                response = client.get(url, headers=headers)
+                samples.append((time.perf_counter() - t4) * 1000)
+            assert response.status_code == 200
+            count = len(queries)
+        print(
+            f"[{label}] {BARRIERS} barriers: p50 {statistics.median(samples):.0f} ms, p95 {_p95(samples):.0f} ms,"
+            f" {count} queries"
+        )
