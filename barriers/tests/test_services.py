@@ -223,15 +223,19 @@ def test_stale_version_is_refused(submitted, city_official, agency):
     assert Barrier.objects.get(pk=submitted.pk).kind == "proposal"
 
 
-def test_outcome_ledger_runs_in_order(forwarded, agency_official, city_official):
+def accept_with_plan(barrier, official):
     services.answer_barrier(
-        barrier_id=forwarded.pk,
-        actor=agency_official,
+        barrier_id=barrier.pk,
+        actor=official,
         outcome="accepted",
         body="수용",
         plan_change="기준 신설",
         plan_due_on=dt.date.today() + dt.timedelta(days=30),
     )
+
+
+def test_outcome_ledger_runs_in_order(forwarded, agency_official, city_official):
+    accept_with_plan(forwarded, agency_official)
     today = dt.date.today()
     with pytest.raises(Conflict):
         services.record_outcome_milestone(
@@ -254,14 +258,7 @@ def test_outcome_ledger_runs_in_order(forwarded, agency_official, city_official)
 def test_promulgation_starts_the_firms_promulgation_survey(forwarded, agency_official):
     from surveys.models import Survey, SurveyKind
 
-    services.answer_barrier(
-        barrier_id=forwarded.pk,
-        actor=agency_official,
-        outcome="accepted",
-        body="수용",
-        plan_change="기준 신설",
-        plan_due_on=dt.date.today() + dt.timedelta(days=30),
-    )
+    accept_with_plan(forwarded, agency_official)
     today = dt.date.today()
     for stage in ("plan", "draft_amendment", "pre_announcement", "promulgation"):
         services.record_outcome_milestone(

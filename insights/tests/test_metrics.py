@@ -6,6 +6,7 @@ import pytest
 
 from core.business_days import SEOUL
 from insights.selectors import PlainBarrierRecord, barrier_metrics, barrier_metrics_by
+from insights.tests.workflow import accept_and_promulgate, forwarded_barrier
 
 
 def at(day: int, hour: int = 10, month: int = 3) -> dt.datetime:
@@ -93,16 +94,15 @@ def test_barrier_records_come_from_the_workflow(firm, firm_member, city_official
     from barriers import services as barrier_services
     from insights.selectors import barrier_records
 
-    barrier = barrier_services.file_barrier(
-        actor=firm_member,
+    barrier = forwarded_barrier(
         firm=firm,
+        filer=firm_member,
+        city=city_official,
+        agency=agency,
         title="로봇 보도 통행",
         body="배송 로봇이 보도를 다닐 수 없습니다.",
-        sector_codes=["robots"],
-        submit=True,
+        sectors=["robots"],
     )
-    barrier_services.triage_barrier(barrier_id=barrier.pk, actor=city_official, kind="proposal", lead_agency=agency)
-    barrier_services.forward_to_agency(barrier_id=barrier.pk, actor=city_official)
     barrier_services.answer_barrier(
         barrier_id=barrier.pk,
         actor=agency_official,
@@ -144,32 +144,19 @@ def test_promulgation_median_is_suppressed_below_ten_cases():
 
 
 def test_barrier_records_carry_acceptance_and_promulgation(firm, firm_member, city_official, agency, agency_official):
-    from barriers import services as barrier_services
     from insights.selectors import barrier_records
 
-    barrier = barrier_services.file_barrier(
-        actor=firm_member,
+    barrier = forwarded_barrier(
         firm=firm,
+        filer=firm_member,
+        city=city_official,
+        agency=agency,
         title="원격 모니터링",
         body="원격 모니터링 기기의 인허가 기준이 없습니다.",
-        sector_codes=["biohealth"],
-        submit=True,
-    )
-    barrier_services.triage_barrier(barrier_id=barrier.pk, actor=city_official, kind="proposal", lead_agency=agency)
-    barrier_services.forward_to_agency(barrier_id=barrier.pk, actor=city_official)
-    barrier_services.answer_barrier(
-        barrier_id=barrier.pk,
-        actor=agency_official,
-        outcome="accepted",
-        body="기준을 마련하겠습니다.",
-        plan_change="인허가 기준 신설",
-        plan_due_on=dt.date.today() + dt.timedelta(days=90),
+        sectors=["biohealth"],
     )
     today = dt.date.today()
-    for stage in ("plan", "draft_amendment", "pre_announcement", "promulgation"):
-        barrier_services.record_outcome_milestone(
-            barrier_id=barrier.pk, actor=agency_official, stage=stage, happened_on=today
-        )
+    accept_and_promulgate(barrier=barrier, official=agency_official, on=today)
     (record,) = barrier_records()
     assert record.accepted_at is not None and record.promulgated_on == today
 

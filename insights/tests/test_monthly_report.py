@@ -10,16 +10,16 @@ import time_machine
 from barriers import services as barrier_services
 from core.business_days import SEOUL
 from insights.monthly_report import Month, monthly_report
+from insights.tests.workflow import forwarded_barrier
 
 pytestmark = pytest.mark.django_db
 
 
 def forwarded(*, firm, filer, city, agency, title):
     body = "자율주행 셔틀의 보도 통행이 막혀 있습니다."
-    barrier = barrier_services.file_barrier(actor=filer, firm=firm, title=title, body=body, sector_codes=["mobility"])
-    barrier_services.submit_barrier(barrier_id=barrier.pk, actor=filer)
-    barrier_services.triage_barrier(barrier_id=barrier.pk, actor=city, kind="proposal", lead_agency=agency)
-    return barrier_services.forward_to_agency(barrier_id=barrier.pk, actor=city)
+    return forwarded_barrier(
+        firm=firm, filer=filer, city=city, agency=agency, title=title, body=body, sectors=["mobility"]
+    )
 
 
 @pytest.fixture
