@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.security import django_auth
 from pydantic import Field
 
@@ -21,6 +22,7 @@ from barriers.models import BODY_MAX, TEXT_MAX, TITLE_MAX, Barrier, CoSignature,
 from barriers.services import cosigning, proxy_filing
 from barriers.transitions import OPEN
 from core.errors import NotFound, ValidationFailed
+from core.idempotency import idempotent
 from firms.models import Firm
 
 router = Router(tags=["barriers"], auth=django_auth)
@@ -202,8 +204,11 @@ def list_cosignatures(request: HttpRequest, barrier_id: int) -> CoSignersOut:
 
 
 @router.post(
-    "/{barrier_id}/cosignatures", response={201: CoSignersOut, **ERRORS}, summary="공동 서명(우리도 겪고 있다)"
+    "/{barrier_id}/cosignatures",
+    response={201: CoSignersOut, **ERRORS, 422: ErrorOut},
+    summary="공동 서명(우리도 겪고 있다)",
 )
+@decorate_view(idempotent("barriers.cosign"))  # Idempotency-Key: replay, 409 in flight, 422 reused
 def cosign(request: HttpRequest, barrier_id: int, payload: CoSignIn) -> Status[CoSignersOut]:
     cosigning.cosign_barrier(
         barrier_id=barrier_id,

@@ -162,10 +162,11 @@ def test_bench_barrier_measures_at_scale(client, firm, firm_member, city_officia
         )
         cursor.execute(
             """
-            INSERT INTO insights_barriermeasure (barrier_id, "primary", submitted_on, sector, agency, cluster, size,
+            INSERT INTO insights_barriermeasure (barrier_id, kind, association, "primary", submitted_on, sector,
+                agency, cluster, size,
                 stage, first_answer_days, close_days, on_time, outcome, answer_due_at, escalated, accepted,
                 promulgation_days, refreshed_at)
-            SELECT id, true, date '2024-01-01' + (random() * 900)::int,
+            SELECT id, 'sector', '—', true, date '2024-01-01' + (random() * 900)::int,
                 (array['핀테크','모빌리티','로봇','AI','바이오헬스'])[1 + floor(random() * 5)::int],
                 '기관' || (1 + floor(random() * 40)::int),
                 (array['여의도','양재','상암','홍릉','G밸리','—'])[1 + floor(random() * 6)::int],

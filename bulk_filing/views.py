@@ -18,6 +18,7 @@ from bulk_filing.forms import UploadForm
 from bulk_filing.models import BulkUpload
 from core.errors import DomainError
 from core.forms import add_domain_error
+from core.idempotency import idempotent
 from core.spreadsheet import csv_bytes
 from firms.models import Association
 
@@ -42,6 +43,7 @@ def _associations(user: Any) -> Any:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent("bulk_filing.upload")  # an upload retried with the same Idempotency-Key files once
 def index(request: HttpRequest) -> HttpResponse:
     """Upload form, template downloads, the column guide and recent uploads."""
     if not can(request.user, "bulk_filing.upload"):

@@ -107,15 +107,20 @@ class BarrierMeasure(models.Model):
     of GROUP BY queries instead of loading every barrier.
 
     A barrier with several sectors has one row per sector; exactly one of them is ``primary`` and
-    overall figures count only primary rows. Rebuilt by ``insights.services.refresh_barrier_measures``
+    overall figures count only primary rows. The association breakdown reads its own rows, one per
+    association the firm belongs to. Rebuilt by ``insights.services.refresh_barrier_measures``
     (incrementally from the workflow's changes on every dashboard refresh, fully once a day, as
     the growth stage moves with time). Only code writes it.
     """
 
     barrier = models.ForeignKey("barriers.Barrier", on_delete=models.CASCADE, related_name="+")
+    # "sector" rows: one per sector (the first is primary); "association" rows: one per association
+    # of the firm ("—" when none), read only by the association breakdown.
+    kind = models.CharField(max_length=12, default="sector")
     primary = models.BooleanField(default=True)
     submitted_on = models.DateField()
     sector = models.CharField(max_length=100)
+    association = models.CharField(max_length=200, default="—")
     agency = models.CharField(max_length=200)
     cluster = models.CharField(max_length=100)
     size = models.CharField(max_length=40)

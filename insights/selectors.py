@@ -331,7 +331,7 @@ def barrier_records(
     )
     rows = (
         barriers.select_related("lead_agency", "firm__cluster")
-        .prefetch_related("sectors")
+        .prefetch_related("sectors", "firm__associations")
         .annotate(
             first_outcome=Subquery(first_outcome[:1]),
             first_answer_due=Subquery(first_answer_due[:1]),
@@ -356,6 +356,7 @@ def barrier_records(
                 cluster=firm.cluster.name if firm.cluster else "—",
                 size=str(SizeClass(firm.size_class).label),
                 stage=str(firm.growth_stage(as_of=today).label),
+                association=tuple(association.name for association in firm.associations.all()),
                 accepted_at=barrier.accepted_at,  # type: ignore[attr-defined]
                 promulgated_on=barrier.promulgated_on,  # type: ignore[attr-defined]
                 barrier_id=barrier.pk,
@@ -580,10 +581,13 @@ def measured_metrics(
         rows = rows.filter(submitted_on__gte=since)
     if until is not None:
         rows = rows.filter(submitted_on__lte=until)
-    if dimension != "sector":
-        rows = rows.filter(primary=True)  # a barrier counts once, except in each of its sectors
-    # Association is not measured per barrier yet: every barrier falls in "—", as with records.
-    group: Any = F(dimension) if dimension and dimension != "association" else Value("—", output_field=CharField())
+    if dimension == "association":
+        rows = rows.filter(kind="association")  # a barrier counts in each of its firm's associations
+    elif dimension == "sector":
+        rows = rows.filter(kind="sector")  # … and in each of its sectors
+    else:
+        rows = rows.filter(primary=True)  # otherwise once
+    group: Any = F(dimension) if dimension else Value("—", output_field=CharField())
     grouped = rows.annotate(group=group)
     totals = grouped.values("group").annotate(
         n_filed=Count("pk"),

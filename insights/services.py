@@ -67,7 +67,10 @@ def _measure_rows(records: list[selectors.PlainBarrierRecord], *, now: dt.dateti
             "refreshed_at": now,
         }
         for index, sector in enumerate(sectors or ("—",)):
-            rows.append(BarrierMeasure(primary=index == 0, sector=sector, **common))
+            rows.append(BarrierMeasure(kind="sector", primary=index == 0, sector=sector, **common))
+        associations = record.association if isinstance(record.association, tuple) else (record.association,)
+        for association in associations or ("—",):
+            rows.append(BarrierMeasure(kind="association", primary=False, sector="", association=association, **common))
     return rows
 
 

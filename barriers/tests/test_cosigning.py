@@ -348,3 +348,19 @@ def test_two_colleagues_cosign_at_the_same_moment_count_once(sectors, firm, firm
     assert losses[0].code == "already_cosigned"
     barrier.refresh_from_db()
     assert barrier.affected_firm_count == 3
+
+
+def test_api_cosign_replayed_with_the_same_idempotency_key_signs_once(submitted, other_firm_member):
+    from barriers.models import CoSignature
+
+    url = f"/api/barriers/{submitted.pk}/cosignatures"
+    signer = client_for(other_firm_member)
+    body = json.dumps({"account": "같은 규제로 출시가 늦어졌습니다."})
+    first = signer.post(url, data=body, content_type="application/json", headers={"Idempotency-Key": "cosign-1"})
+    replay = signer.post(url, data=body, content_type="application/json", headers={"Idempotency-Key": "cosign-1"})
+    assert first.status_code == replay.status_code == 201
+    assert replay.json() == first.json() and replay["Idempotent-Replayed"] == "true"
+    assert CoSignature.objects.filter(barrier=submitted).count() == 1
+    other = json.dumps({"account": "다른 내용"})
+    reused = signer.post(url, data=other, content_type="application/json", headers={"Idempotency-Key": "cosign-1"})
+    assert reused.status_code == 422

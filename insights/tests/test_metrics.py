@@ -199,9 +199,12 @@ def _workflow_barriers(firm, firm_member, city_official, agency, agency_official
 def test_measured_metrics_equal_the_metrics_of_the_records(
     dimension, firm, firm_member, city_official, agency, agency_official
 ):
+    from firms.models import Association, AssociationMembership
     from insights.selectors import barrier_records, measured_metrics
     from insights.services import refresh_barrier_measures
 
+    for name in ("한국로봇산업협회", "한국인공지능협회"):  # the firm counts in both
+        AssociationMembership.objects.create(firm=firm, association=Association.objects.create(name=name))
     _workflow_barriers(firm, firm_member, city_official, agency, agency_official)
     refresh_barrier_measures()
     now = dt.datetime.now(SEOUL) + dt.timedelta(days=60)  # everything unanswered is overdue by then
