@@ -111,10 +111,14 @@ def refresh_barrier_measures(*, full: bool = False, now: dt.datetime | None = No
     return len(ids)
 
 
-def refresh_snapshot(*, audience: Audience, language: str, now: dt.datetime | None = None) -> DashboardSnapshot:
-    """Compute the unfiltered dashboard for one audience and language and store its rendered body."""
+def refresh_snapshot(
+    *, audience: Audience, language: str, now: dt.datetime | None = None, refresh_measures: bool = True
+) -> DashboardSnapshot:
+    """Compute the unfiltered dashboard for one audience and language and store its rendered body
+    (first bringing the barrier measures up to date, unless the caller just did)."""
     now = now or timezone.now()
-    refresh_barrier_measures(now=now)
+    if refresh_measures:
+        refresh_barrier_measures(now=now)
     with translation.override(language):
         data = selectors.dashboard(audience=audience, now=now)
         context = dashboard_context(audience=audience, data=data, form=DashboardFilterForm())

@@ -14,9 +14,10 @@ def refresh_dashboards() -> int:
     """Recompute every dashboard snapshot (each audience × language) and the per-dimension
     barrier tables filters show. Run every few minutes."""
     count = 0
+    services.refresh_barrier_measures()  # once for every snapshot and table below
     for language, _name in settings.LANGUAGES:
         for audience in Audience:
-            services.refresh_snapshot(audience=audience, language=language)
+            services.refresh_snapshot(audience=audience, language=language, refresh_measures=False)
             count += 1
         count += services.warm_filtered_tables(language=language)
     return count

@@ -160,6 +160,15 @@ def resume_agency_clock(barrier: Barrier, *, now: dt.datetime) -> BarrierClock:
 # -- input -------------------------------------------------------------------------------------
 
 
+def clean_optional_int(value: Any, *, field: str, label: str, maximum: int) -> int | None:
+    """A non-negative whole number up to ``maximum``, or None when left empty."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise ValidationFailed(_("%(label)s을(를) 0 이상의 올바른 숫자로 입력하세요.") % {"label": label}, field=field)
+    return value
+
+
 def clean_text(value: Any, *, field: str, label: str, max_length: int, required: bool = False) -> str:
     """Normalised text (NFC, no controls or invisibles) within ``max_length``, or a 400."""
     if value is None:

@@ -36,7 +36,7 @@ from barriers.models import (
     EventKind,
     Privacy,
 )
-from barriers.services._core import clean_text, locked_barrier, record_event
+from barriers.services._core import clean_optional_int, clean_text, locked_barrier, record_event
 from core.errors import Conflict, NotFound, ValidationFailed
 from firms.brn import InvalidBRN, normalize_brn
 from firms.models import Association, Firm
@@ -80,14 +80,6 @@ def account_fingerprint(text: str) -> str:
 def _trigrams(text: str) -> frozenset[str]:
     compact = _compact(text)
     return frozenset(compact[i : i + 3] for i in range(max(len(compact) - 2, 0)))
-
-
-def _optional_int(value: Any, *, field: str, label: str, maximum: int) -> int | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
-        raise ValidationFailed(_("%(label)s을(를) 0 이상의 올바른 숫자로 입력하세요.") % {"label": label}, field=field)
-    return value
 
 
 def _verified_brn(firm: Firm) -> str:
@@ -145,8 +137,10 @@ def _insert(
         firm_brn=brn,
         signed_by=actor if getattr(actor, "pk", None) else None,
         account=text,
-        harm_cost_won=_optional_int(harm_cost_won, field="harm_cost_won", label=_("추정 비용"), maximum=MAX_COST_WON),
-        harm_delay_months=_optional_int(
+        harm_cost_won=clean_optional_int(
+            harm_cost_won, field="harm_cost_won", label=_("추정 비용"), maximum=MAX_COST_WON
+        ),
+        harm_delay_months=clean_optional_int(
             harm_delay_months, field="harm_delay_months", label=_("사업 지연"), maximum=MAX_DELAY_MONTHS
         ),
         show_to_filer=bool(show_to_filer),
@@ -283,10 +277,10 @@ def update_cosignature(
     text = clean_text(account, field="account", label=_("피해 설명"), max_length=TEXT_MAX)
     cosignature.account = text
     cosignature.account_fingerprint = account_fingerprint(text)
-    cosignature.harm_cost_won = _optional_int(
+    cosignature.harm_cost_won = clean_optional_int(
         harm_cost_won, field="harm_cost_won", label=_("추정 비용"), maximum=MAX_COST_WON
     )
-    cosignature.harm_delay_months = _optional_int(
+    cosignature.harm_delay_months = clean_optional_int(
         harm_delay_months, field="harm_delay_months", label=_("사업 지연"), maximum=MAX_DELAY_MONTHS
     )
     cosignature.show_to_filer = bool(show_to_filer)

@@ -26,7 +26,16 @@ from barriers.models import (
     Privacy,
     RequestKind,
 )
-from barriers.services._core import clean_line, clean_text, guard, locked_barrier, move, record_event, start_clock
+from barriers.services._core import (
+    clean_line,
+    clean_optional_int,
+    clean_text,
+    guard,
+    locked_barrier,
+    move,
+    record_event,
+    start_clock,
+)
 from core.errors import Conflict, ValidationFailed
 from firms.models import Firm, Sector
 
@@ -53,14 +62,6 @@ def _choice(value: Any, *, choices: type[Any], field: str, label: str) -> str:
     return str(value)
 
 
-def _optional_int(value: Any, *, field: str, label: str, maximum: int) -> int | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
-        raise ValidationFailed(_("%(label)s을(를) 0 이상의 올바른 숫자로 입력하세요.") % {"label": label}, field=field)
-    return value
-
-
 def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """Validate and normalise the filer's fields (only those given)."""
     cleaned: dict[str, Any] = {}
@@ -76,11 +77,11 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
         if name in fields:
             cleaned[name] = clean_text(fields[name], field=name, label=label, max_length=TEXT_MAX)
     if "harm_cost_won" in fields:
-        cleaned["harm_cost_won"] = _optional_int(
+        cleaned["harm_cost_won"] = clean_optional_int(
             fields["harm_cost_won"], field="harm_cost_won", label=_("추정 비용"), maximum=MAX_COST_WON
         )
     if "harm_delay_months" in fields:
-        cleaned["harm_delay_months"] = _optional_int(
+        cleaned["harm_delay_months"] = clean_optional_int(
             fields["harm_delay_months"], field="harm_delay_months", label=_("사업 지연"), maximum=MAX_DELAY_MONTHS
         )
     if "privacy" in fields:

@@ -3,8 +3,8 @@
     python manage.py train_router [--labels PATH] [--out PATH] [--no-retrieval]
 
 Reads the statute corpus from ``settings.HAECHI_DATA_DIR`` and labelled barriers from
-``barriers-dev.jsonl`` there (or ``--labels``). Confirmed routings from the database will be
-added here once RoutingSuggestion exists (issue 7, second part).
+``barriers-dev.jsonl`` there (or ``--labels``). ``train_routing`` is this command plus the
+routings officials confirmed at triage.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from routing.classifier import default_model_path, load_labelled, save_router, train_router
+from routing.classifier import LabelledBarrier, default_model_path, load_labelled, save_router, train_router
 
 
 class Command(BaseCommand):
@@ -27,10 +27,26 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, default=None, help="model path (default: var/routing/router.joblib)")
         parser.add_argument("--no-retrieval", action="store_true", help="skip the corpus article retriever (faster)")
 
+    def model_path(self, options: dict[str, Any]) -> Path:
+        return options["out"] or default_model_path()
+
+    def should_skip(self, out: Path, options: dict[str, Any]) -> bool:
+        """True when there is nothing to train (``train_routing --if-missing`` with a usable model)."""
+        return False
+
+    def extra_items(self) -> list[LabelledBarrier]:
+        """Labelled barriers beyond the labels file (``train_routing``: officials' decisions)."""
+        return []
+
+    def after_save(self) -> None:
+        """Hook for what must follow a new model (``train_routing``: drop this process's copy)."""
+
     def handle(self, *args: Any, **options: Any) -> None:
         data_dir = Path(settings.HAECHI_DATA_DIR)
         labels: Path = options["labels"] or data_dir / "barriers-dev.jsonl"
-        out: Path = options["out"] or default_model_path()
+        out = self.model_path(options)
+        if self.should_skip(out, options):
+            return
         for required in (labels, data_dir / "statutes.jsonl.gz"):
             if not required.exists():
                 raise CommandError(f"missing {required}")
@@ -38,12 +54,15 @@ class Command(BaseCommand):
             items = load_labelled(labels)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        if not items:
+        extra = self.extra_items()
+        if not items and not extra:
             raise CommandError(f"no labelled barriers in {labels}")
         started = time.perf_counter()
-        router = train_router(data_dir, items, retrieval=not options["no_retrieval"])
+        router = train_router(data_dir, items + extra, retrieval=not options["no_retrieval"])
         save_router(router, out)
+        self.after_save()
+        trained = f"{len(items)} labelled + {len(extra)} confirmed barriers" if extra else f"{len(items)} barriers"
         self.stdout.write(
-            f"trained on {len(items)} barriers in {time.perf_counter() - started:.0f}s; wrote {out} "
+            f"trained on {trained} in {time.perf_counter() - started:.0f}s; wrote {out} "
             f"({out.stat().st_size / 1e6:.0f} MB)"
         )

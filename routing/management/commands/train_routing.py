@@ -13,23 +13,15 @@ again only when the engine's model version changed).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.db import DatabaseError
 
 from routing import engine
-from routing.classifier import (
-    LabelledBarrier,
-    default_model_path,
-    load_labelled,
-    load_router,
-    save_router,
-    train_router,
-)
+from routing.classifier import LabelledBarrier, default_model_path, load_router
+from routing.management.commands import train_router
 
 
 def confirmed_items() -> list[LabelledBarrier]:
@@ -73,41 +65,28 @@ def usable_model(path: Path) -> bool:
     return True
 
 
-class Command(BaseCommand):
+class Command(train_router.Command):
     help = "Retrain the routing model from the labelled dev set plus officials' confirmed decisions."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--labels", type=Path, default=None, help="labelled JSONL (default: barriers-dev.jsonl)")
-        parser.add_argument("--out", type=Path, default=None, help="model path (default: var/routing/router.joblib)")
-        parser.add_argument("--no-retrieval", action="store_true", help="skip the corpus article retriever (faster)")
+        super().add_arguments(parser)
         parser.add_argument("--if-missing", action="store_true", help="only train when the model does not exist")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        data_dir = Path(settings.HAECHI_DATA_DIR)
-        labels: Path = options["labels"] or data_dir / "barriers-dev.jsonl"
-        out: Path = options["out"] or engine.model_path() or default_model_path()
+    def model_path(self, options: dict[str, Any]) -> Path:
+        return options["out"] or engine.model_path() or default_model_path()
+
+    def should_skip(self, out: Path, options: dict[str, Any]) -> bool:
         if options["if_missing"] and usable_model(out):
             self.stdout.write(f"{out} exists; not retraining (drop --if-missing to retrain)")
-            return
-        for required in (labels, data_dir / "statutes.jsonl.gz"):
-            if not required.exists():
-                raise CommandError(f"missing {required}")
+            return True
+        return False
+
+    def extra_items(self) -> list[LabelledBarrier]:
         try:
-            items = load_labelled(labels)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
-        try:
-            confirmed = confirmed_items()
+            return confirmed_items()
         except DatabaseError as exc:  # a fresh machine before migrate: the dev set alone
             self.stderr.write(f"confirmed decisions not read ({exc}); training on the dev set only")
-            confirmed = []
-        if not items and not confirmed:
-            raise CommandError(f"no labelled barriers in {labels}")
-        started = time.perf_counter()
-        router = train_router(data_dir, items + confirmed, retrieval=not options["no_retrieval"])
-        save_router(router, out)
+            return []
+
+    def after_save(self) -> None:
         engine.use_router(None)  # this process reloads the new model on next use
-        self.stdout.write(
-            f"trained on {len(items)} labelled + {len(confirmed)} confirmed barriers in "
-            f"{time.perf_counter() - started:.0f}s; wrote {out} ({out.stat().st_size / 1e6:.0f} MB)"
-        )
