@@ -74,7 +74,7 @@ class TwoFactorCodeForm(KrdsForm):
     code = forms.CharField(
         label=_("인증 번호"),
         max_length=12,
-        help_text=_("인증 앱(Google Authenticator 등)에 표시된 6자리 숫자"),
+        help_text=_("인증 앱(Google Authenticator 등)에 표시된 6자리 숫자. 휴대전화를 쓸 수 없으면 백업 코드"),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 

@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from accounts.rate_limits import limit_for_route, retry_after, too_many_requests_page
+from accounts.rate_limits import limit_for_route, retry_after, retry_after_all, too_many_requests_page
 from accounts.services import needs_two_factor, user_for_api_token
 
 API_PREFIX = "/api/"
@@ -156,28 +156,38 @@ class OfficialSessionMiddleware:
 class RateLimitMiddleware:
     """Abuse limits by route: the general API limit on every /api/ request, and the named limits
     of ``accounts.rate_limits.LIMITED_ROUTES`` (filing, co-signing, survey answers, sign-up) on
-    the routes listed there, per account and per address. Over a limit: 429 with Retry-After."""
+    the routes listed there, per account and per address. Over a limit: 429 with Retry-After.
+
+    Both are counted in one query, once the route is known (``process_view``). A request that
+    never reaches it (unknown URL, refused by an earlier middleware) still counts against the API
+    limit, after its answer, and gets 429 instead of that answer when over the limit."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _is_api(request) and request.path_info not in UNLIMITED_API_PATHS:
+        api = _is_api(request) and request.path_info not in UNLIMITED_API_PATHS
+        request._haechi_api_limit_due = api  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if getattr(request, "_haechi_api_limit_due", False):
+            request._haechi_api_limit_due = False  # type: ignore[attr-defined]
             wait = retry_after(request, "api")
             if wait:
                 return _too_many(request, wait)
-        return self.get_response(request)
+        return response
 
     def process_view(
         self, request: HttpRequest, view: object, args: object, kwargs: dict[str, object]
     ) -> HttpResponse | None:
+        names = ["api"] if getattr(request, "_haechi_api_limit_due", False) else []
+        request._haechi_api_limit_due = False  # type: ignore[attr-defined]
         match = request.resolver_match
-        if match is None:
+        name = limit_for_route(request.method or "", match.route, kwargs) if match is not None else None
+        if name is not None:
+            names.append(name)
+        if not names:
             return None
-        name = limit_for_route(request.method or "", match.route, kwargs)
-        if name is None:
-            return None
-        wait = retry_after(request, name)
+        wait = retry_after_all(request, names)
         return _too_many(request, wait) if wait else None
 
 

@@ -90,12 +90,13 @@ def limit_named(name: str) -> Limit:
     return Limit(name=name, per_account=account, per_address=address, window=max(1, window))
 
 
-def _bump(keys: list[str], *, window: int, expires_at: dt.datetime) -> dict[str, int]:
-    """Add one hit to each key's bucket for ``window`` and return the new counts (one query)."""
+def _bump(buckets: list[tuple[str, int, dt.datetime]]) -> dict[str, int]:
+    """Add one hit to each ``(key, window, expires_at)`` bucket and return the new counts by key
+    (one query, however many limits and clients)."""
     table = connection.ops.quote_name(RateLimitBucket._meta.db_table)
-    rows = ", ".join(["(%s, %s, 1, %s)"] * len(keys))
+    rows = ", ".join(["(%s, %s, 1, %s)"] * len(buckets))
     params: list[Any] = []
-    for key in keys:
+    for key, window, expires_at in buckets:
         params += [key, window, connection.ops.adapt_datetimefield_value(expires_at)]
     # "window" is a reserved word in PostgreSQL: every column name is quoted.
     sql = (
@@ -120,21 +121,31 @@ def _clients(request: HttpRequest, limit: Limit) -> list[tuple[str, int]]:
 
 def retry_after(request: HttpRequest, name: str) -> int:
     """Count one hit of ``request``'s client on limit ``name``; 0 if allowed, else seconds to wait."""
-    limit = limit_named(name)
-    clients = _clients(request, limit)
-    if not clients:
-        return 0
+    return retry_after_all(request, [name])
+
+
+def retry_after_all(request: HttpRequest, names: list[str]) -> int:
+    """Count one hit on each limit of ``names`` at once (one query); 0 if every one allows it,
+    else the longest wait among those exceeded."""
     now = time.time()
-    window = int(now // limit.window)
-    window_ends = (window + 1) * limit.window
-    expires_at = dt.datetime.fromtimestamp(window_ends, tz=dt.UTC)
-    counts = _bump([key for key, _allowed in clients], window=window, expires_at=expires_at)
-    if window % 64 == 0 and counts and min(counts.values()) == 1:
+    buckets: list[tuple[str, int, dt.datetime]] = []
+    checks: list[tuple[str, int, float]] = []  # key, allowed, when its window ends
+    for name in names:
+        limit = limit_named(name)
+        window = int(now // limit.window)
+        window_ends = (window + 1) * limit.window
+        expires_at = dt.datetime.fromtimestamp(window_ends, tz=dt.UTC)
+        for key, allowed in _clients(request, limit):
+            buckets.append((key, window, expires_at))
+            checks.append((key, allowed, window_ends))
+    if not buckets:
+        return 0
+    counts = _bump(buckets)
+    if buckets[0][1] % 64 == 0 and counts and min(counts.values()) == 1:
         # Now and then, the first hit of a window clears buckets whose window has passed.
         RateLimitBucket.objects.filter(expires_at__lt=timezone.now()).delete()
-    if any(counts.get(key, 0) > allowed for key, allowed in clients):
-        return max(1, int(window_ends - now + 0.999))
-    return 0
+    waits = [int(ends - now + 0.999) for key, allowed, ends in checks if counts.get(key, 0) > allowed]
+    return max(1, *waits) if waits else 0
 
 
 def enforce(request: HttpRequest, name: str) -> None:

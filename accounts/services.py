@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import secrets
 from functools import partial
 from typing import Any
@@ -17,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ApiToken, EmailConfirmation, Invitation, Language, Membership, Role, User, hash_token
@@ -383,9 +385,13 @@ def confirm_two_factor_enrolment(*, user: User, device_id: int, code: str) -> TO
     return device
 
 
-def verify_two_factor(*, user: User, code: str) -> TOTPDevice:
-    """The confirmed authenticator that accepts ``code`` (replays and guessing are throttled by
-    django-otp: each failure doubles the wait before the next try)."""
+def verify_two_factor(*, user: User, code: str) -> TOTPDevice | StaticDevice:
+    """The confirmed authenticator that accepts ``code``, or the backup-code device when ``code``
+    is one of the user's unused backup codes (replays and guessing are throttled by django-otp:
+    each failure doubles the wait before the next try)."""
+    backup = _backup_code_form(code)
+    if backup is not None:
+        return _use_backup_code(user=user, code=backup)
     digits = _clean_code(code)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
@@ -395,6 +401,70 @@ def verify_two_factor(*, user: User, code: str) -> TOTPDevice:
         raise ValidationFailed(_("인증 번호를 너무 많이 틀렸습니다. 잠시 뒤에 다시 시도하세요."), field="code")
     if not device.verify_token(digits):
         raise ValidationFailed(_("인증 번호가 맞지 않습니다. 앱의 최신 번호를 입력하세요."), field="code")
+    return device
+
+
+# Backup codes: for an official whose phone is lost or broken. Ten single-use codes, shown once;
+# only a digest is stored, so reading the database does not give a way past the second factor.
+BACKUP_CODE_COUNT = 10
+_BACKUP_CODE_LENGTH = 10
+_BACKUP_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: codes are typed from paper
+_BACKUP_DEVICE_NAME = "backup-codes"
+
+
+def _backup_digest(code: str) -> str:
+    # StaticToken.token holds 16 characters: 64 bits of a SHA-256 over a 50-bit random code.
+    return hashlib.sha256(code.encode("ascii")).hexdigest()[:16]
+
+
+def _backup_code_form(raw: str) -> str | None:
+    """``raw`` as a backup code (lower case, no spaces or hyphens), or None if it cannot be one."""
+    code = normalize_identifier(raw or "").replace(" ", "").replace("-", "").lower()
+    if len(code) == _BACKUP_CODE_LENGTH and not code.isdigit() and all(c in _BACKUP_ALPHABET for c in code):
+        return code
+    return None
+
+
+@transaction.atomic
+def issue_backup_codes(*, user: User) -> list[str]:
+    """Ten new single-use backup codes for ``user`` (shown once); earlier codes stop working."""
+    if not has_two_factor(user):
+        raise Conflict(_("먼저 인증 앱을 설정하세요."), code="no_authenticator")
+    device, _created = StaticDevice.objects.select_for_update().get_or_create(
+        user=user, name=_BACKUP_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [
+        "".join(secrets.choice(_BACKUP_ALPHABET) for _i in range(_BACKUP_CODE_LENGTH))
+        for _n in range(BACKUP_CODE_COUNT)
+    ]
+    device.token_set.bulk_create([device.token_set.model(device=device, token=_backup_digest(c)) for c in codes])
+    return [f"{c[:5]}-{c[5:]}" for c in codes]
+
+
+def backup_codes_left(user: User) -> int:
+    """How many unused backup codes ``user`` still has."""
+    device = StaticDevice.objects.filter(user=user, name=_BACKUP_DEVICE_NAME).first()
+    return device.token_set.count() if device else 0
+
+
+def _use_backup_code(*, user: User, code: str) -> StaticDevice:
+    # The failure is raised after the transaction commits, so django-otp's throttling counter
+    # (written by verify_token) is kept rather than rolled back with the error.
+    with transaction.atomic():
+        device = (
+            StaticDevice.objects.select_for_update().filter(user=user, name=_BACKUP_DEVICE_NAME, confirmed=True).first()
+        )
+        if device is None or not has_two_factor(user):
+            raise ValidationFailed(_("발급받은 백업 코드가 없습니다."), field="code", code="no_backup_codes")
+        allowed, _details = device.verify_is_allowed()
+        # verify_token deletes the matching token, so each code works once (the row lock keeps two
+        # simultaneous sign-ins from both using it).
+        accepted = allowed and device.verify_token(_backup_digest(code))
+    if not allowed:
+        raise ValidationFailed(_("인증 번호를 너무 많이 틀렸습니다. 잠시 뒤에 다시 시도하세요."), field="code")
+    if not accepted:
+        raise ValidationFailed(_("백업 코드가 맞지 않거나 이미 사용했습니다."), field="code")
     return device
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("sign-up/", views.sign_up, name="sign_up"),
     path("two-factor/", views.two_factor, name="two_factor"),
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/backup-codes/", views.two_factor_backup_codes, name="two_factor_backup_codes"),
     path("api-tokens/", views.api_tokens, name="api_tokens"),
     path("api-tokens/<int:token_id>/revoke/", views.revoke_api_token, name="revoke_api_token"),
     path("confirm-email/resend/", views.resend_confirmation, name="resend_confirmation"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import segno
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth import views as auth_views
@@ -10,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -274,7 +276,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
                 request.session.pop(ENROLMENT_SESSION_KEY, None)
                 _complete_second_factor(request, device)
                 messages.success(request, _("2단계 인증을 설정했습니다. 다음 로그인부터 인증 번호를 입력합니다."))
-                return redirect(_safe_next(request))
+                # Backup codes come with the authenticator: shown once, on this response only.
+                codes = services.issue_backup_codes(user=user)  # type: ignore[arg-type]
+                return _backup_codes_page(request, codes=codes, left=len(codes))
         status = 400
         device = services.pending_two_factor_device(user=user, device_id=int(device_id))  # type: ignore[arg-type]
     if device is None:
@@ -286,10 +290,41 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "next": _safe_next(request),
         "secret": services.totp_secret_for_display(device),
         "otpauth_uri": device.config_url,
+        "otpauth_qr": _qr_svg(device.config_url),
     }
     response = render(request, "accounts/two_factor_setup.html", context, status=status)
     response["Cache-Control"] = "no-store"  # the secret must not stay in a shared cache
     return response
+
+
+def _qr_svg(data: str) -> str:
+    """``data`` as an inline SVG QR code (no script, no external image: the CSP allows it)."""
+    qr = segno.make(data, error="m")
+    return mark_safe(qr.svg_inline(scale=5, border=2, light="#fff", title=_("인증 앱 등록용 QR 코드")))  # noqa: S308 - segno escapes its input
+
+
+def _backup_codes_page(request: HttpRequest, *, codes: list[str] | None, left: int, status: int = 200) -> HttpResponse:
+    context = {"codes": codes, "left": left, "next": _safe_next(request), "count": services.BACKUP_CODE_COUNT}
+    response = render(request, "accounts/two_factor_backup_codes.html", context, status=status)
+    response["Cache-Control"] = "no-store"  # the codes must not stay in a shared cache
+    return response
+
+
+@login_required
+def two_factor_backup_codes(request: HttpRequest) -> HttpResponse:
+    """How many backup codes are left, and a new set on request (the old set stops working).
+    Only for a session that has passed the second factor."""
+    user = request.user
+    if not services.needs_two_factor(user):
+        return redirect("core:home")
+    if not services.has_two_factor(user):  # type: ignore[arg-type]
+        return redirect("accounts:two_factor_setup")
+    if not user.is_verified():  # type: ignore[union-attr]
+        return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': request.get_full_path()})}")
+    codes = None
+    if request.method == "POST":
+        codes = services.issue_backup_codes(user=user)  # type: ignore[arg-type]
+    return _backup_codes_page(request, codes=codes, left=services.backup_codes_left(user))  # type: ignore[arg-type]
 
 
 # -- API tokens ----------------------------------------------------------------------------------

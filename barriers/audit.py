@@ -101,7 +101,27 @@ def _json_roundtrip(data: Any) -> Any:
     return json.loads(json.dumps(data, default=str))
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class ChainHead:
+    """The last link of a barrier's chain as the caller knows it for certain: it wrote that event
+    (or created the barrier, ``NEW_CHAIN``) in the current transaction while holding the row."""
+
+    seq: int
+    hash: str
+
+    @classmethod
+    def of(cls, event: BarrierEvent) -> ChainHead:
+        assert event.seq is not None
+        return cls(event.seq, event.hash)
+
+
+# A barrier created in the running transaction: nobody else can see it yet, and it has no events.
+NEW_CHAIN = ChainHead(0, GENESIS)
+
+
+# No savepoint of its own: services call this inside their transaction, and a failure here fails
+# the whole business action anyway (two round trips saved per event).
+@transaction.atomic(savepoint=False)
 def append_event(
     barrier: Barrier,
     *,
@@ -113,13 +133,26 @@ def append_event(
     now: dt.datetime,
     note: str = "",
     data: dict[str, Any] | None = None,
+    head: ChainHead | None = None,
+    row_locked: bool = False,
 ) -> BarrierEvent:
     """Write the next event of ``barrier``'s chain. Holds the barrier's row lock until the
-    transaction ends, so two transactions cannot both read the same chain head."""
-    # Services lock the barrier already; taking it again here keeps append_event safe on its own.
-    Barrier.objects.select_for_update().filter(pk=barrier.pk).values_list("pk", flat=True).first()
-    head = BarrierEvent.objects.filter(barrier_id=barrier.pk).order_by("-seq").values_list("seq", "hash").first()
-    seq, prev = (head[0] + 1, head[1]) if head and head[0] is not None else (1, GENESIS)
+    transaction ends, so two transactions cannot both read the same chain head.
+
+    ``head``: only when the caller knows the head for certain — it created the barrier in this
+    transaction (``NEW_CHAIN``) or wrote that very event in this transaction (``ChainHead.of``),
+    so the row is already its own. The lock and the head read (two queries) are then skipped; a
+    wrong head still cannot fork the chain: ``UniqueConstraint(barrier, seq)`` refuses it.
+    ``row_locked``: the caller took the row lock in this transaction (``locked_barrier``), so
+    only the head is read."""
+    if head is None:
+        if not row_locked:
+            # Taking the lock here keeps append_event safe on its own for callers without one.
+            Barrier.objects.select_for_update().filter(pk=barrier.pk).values_list("pk", flat=True).first()
+        # A statement of its own after the lock: it sees the head the previous holder committed.
+        last = BarrierEvent.objects.filter(barrier_id=barrier.pk).order_by("-seq").values_list("seq", "hash").first()
+        head = ChainHead(last[0], last[1]) if last and last[0] is not None else NEW_CHAIN
+    seq, prev = head.seq + 1, head.hash
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     event = BarrierEvent(
         barrier=barrier,

@@ -19,7 +19,6 @@ from barriers.models import (
     Attachment,
     Barrier,
     BarrierClock,
-    BarrierEvent,
     BarrierStatus,
     DeclineReason,
     EventKind,
@@ -162,8 +161,7 @@ EVENT_TITLES: dict[str, str] = {
 }
 
 
-def _actor_label(event: BarrierEvent, barrier: Barrier, *, shows_identity: bool) -> str:
-    actor = event.actor
+def _actor_label(actor: Any, barrier: Barrier, *, shows_identity: bool) -> str:
     if actor is None:
         return _("시스템")
     roles = roles_of(actor)
@@ -186,6 +184,9 @@ def barrier_timeline(barrier: Barrier, viewer: Any) -> list[TimelineEntry]:
     shows_identity = can(viewer, "barrier.view_identity", barrier)
     entries: list[TimelineEntry] = []
     events = barrier.events.select_related("actor").exclude(kind=EventKind.DRAFT_UPDATED, verb="")
+    # One user object per actor (the viewer's own where it is them): roles_of caches on the
+    # object, so the roles of each actor are read once, not once per event.
+    actors: dict[int, Any] = {viewer.pk: viewer} if getattr(viewer, "pk", None) else {}
     for event in events:
         if event.kind == EventKind.DRAFT_UPDATED:
             continue
@@ -203,7 +204,11 @@ def barrier_timeline(barrier: Barrier, viewer: Any) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(
                 when=event.created_at,
-                actor=_actor_label(event, barrier, shows_identity=shows_identity),
+                actor=_actor_label(
+                    actors.setdefault(event.actor_id, event.actor) if event.actor_id is not None else None,
+                    barrier,
+                    shows_identity=shows_identity,
+                ),
                 title=EVENT_TITLES.get(event.verb, event.verb),
                 note=event.note,
                 detail=detail,

@@ -63,7 +63,11 @@ def _filing_firms(user: Any) -> Any:
 def barrier_list(request: HttpRequest) -> HttpResponse:
     """My barriers (filer side) or everything I may see (officials), newest first."""
     status = request.GET.get("status", "")
-    qs = selectors.barriers_for_user(request.user).select_related("firm", "lead_agency")
+    qs = (
+        selectors.barriers_for_user(request.user)
+        .defer(*selectors.LIST_DEFERRED)  # a body may hold 20,000 characters the list never shows
+        .select_related("firm", "lead_agency")
+    )
     if status in BarrierStatus.values:
         qs = qs.filter(status=status)
     page = Paginator(qs.order_by("-created_at", "-pk"), 20).get_page(request.GET.get("page"))
@@ -88,6 +92,8 @@ def _rows(barriers: Any, viewer: Any, now: Any) -> list[dict[str, Any]]:
             "barrier": b,
             "firm_name": b.firm.name if can(viewer, "barrier.view_identity", b) else None,
             "overdue_days": selectors.overdue_days(b, as_of=now, closures=closures),
+            # The enum's label: get_status_display() rebuilds the choices dict on every call.
+            "status_label": BarrierStatus(b.status).label,
         }
         for b in barriers
     ]

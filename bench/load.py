@@ -15,10 +15,13 @@ members, officials with a verified second factor, a backlog of submitted barrier
   (``POST /api/barriers/{id}/triage``), the city dashboard (``/insights/city/``);
 - public readers (10 %): the public dashboard (``/insights/``) and the register, signed out.
 
-Every user waits 0.5–1.5 s between requests (think time). Rate limits are switched off for the
-run (they would otherwise answer 429 to 50 users sharing one address): this measures capacity.
-Prints throughput, p50/p95/p99 per request kind, errors (5xx, connection errors, unexpected 4xx;
-409 on triage races is counted apart) and the gunicorn processes' memory every 30 s.
+Every user waits 0.5–1.5 s between requests (think time). Rate limits are raised out of reach for
+the run (they would otherwise answer 429 to 50 users sharing one address) but still counted, so
+their cost is in the figures: this measures capacity. The server runs with production settings
+(``DEBUG=0``). Prints throughput, p50/p95/p99 per request kind, errors (5xx, connection errors,
+unexpected 4xx; 409 on triage races is counted apart), the gunicorn processes' memory every 30 s,
+and the CPU time gunicorn and PostgreSQL spent per request (steady on a busy shared machine,
+where wall-clock latencies are not), with the load average.
 """
 
 from __future__ import annotations
@@ -48,7 +51,11 @@ BODY = "자율주행 배송 로봇이 보도를 다닐 수 없어 서울 시내 
 
 def _django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haechi.settings")
-    os.environ.setdefault("DEBUG", "1")
+    # Production settings (DEBUG off): DEBUG=1 logs every SQL query and keeps template debug
+    # data, which costs CPU production never spends. Plain HTTP on loopback: no TLS redirect.
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+    os.environ.setdefault("HAECHI_BEHIND_TLS", "0")
     # One key for this process and the gunicorn it starts: the sessions made here must verify there.
     os.environ.setdefault("SECRET_KEY", "bench-only-" + uuid.uuid4().hex)
     import django
@@ -249,6 +256,55 @@ def _rss_mb(root_pid: int) -> float:
     return total / 1024
 
 
+def _tree(root_pid: int) -> list[int]:
+    """``root_pid`` and every process below it (Linux /proc)."""
+    parents: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(stat.rsplit(")", 1)[1].split()[1])].append(int(entry.name))
+    found, todo = [], [root_pid]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, []))
+    return found
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """CPU time (user + system) used so far by ``root_pid`` and the processes below it: what a
+    request costs the machine, whatever else runs on it (wall-clock figures are not)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in _tree(root_pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime, stime, and cutime, cstime: children that ended (closed database connections)
+        total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+    return total / ticks
+
+
+def postmaster_pid() -> int | None:
+    """The PostgreSQL server's main process when it runs on this machine (its backends do the
+    database's share of each request), else None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    try:
+        return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None  # a remote server
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -264,8 +320,10 @@ def main() -> int:
     args = parser.parse_args()
     if not 0 < args.minutes <= 30 or not 0 < args.users <= 200:
         parser.error("--minutes must be in (0, 30] and --users in (0, 200]")
-    os.environ["HAECHI_RATE_LIMIT_API"] = "0/0/60"
-    os.environ["HAECHI_RATE_LIMIT_FILING"] = "0/0/3600"
+    # Limits so high that 50 users on one address never reach them, yet every request is still
+    # counted (one upsert, as in production): the capacity figures include the limits' cost.
+    os.environ["HAECHI_RATE_LIMIT_API"] = "1000000/1000000/60"
+    os.environ["HAECHI_RATE_LIMIT_FILING"] = "1000000/1000000/3600"
     _django()
     from django.core.management import call_command
     from django.db import connection
@@ -277,6 +335,7 @@ def main() -> int:
     data = seed(firms=15, members_per_firm=3, officials=10, backlog=150)
     print(f"seeded 15 firms, 45 members, 10 officials, {len(data['submitted'])} submitted barriers ")
     print(f"  ({time.perf_counter() - started:.0f}s)")
+    database_pid = postmaster_pid()
     connection.close()
 
     server = None
@@ -289,7 +348,10 @@ def main() -> int:
         host, port = "127.0.0.1", free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "haechi.wsgi", "--bind", f"{host}:{port}"]
-            + ["--workers", str(args.workers), "--threads", str(args.threads), "--preload"],
+            + ["--workers", str(args.workers), "--threads", str(args.threads), "--preload"]
+            # docs/deploy.md's timeout: gunicorn's default 30 s kills workers that a saturated
+            # shared machine merely starves, and the requests they held come back as errors.
+            + ["--timeout", "60"],
             cwd=ROOT,
             env={**os.environ, "DATABASE_CONN_MAX_AGE": "60"},
             stdout=subprocess.DEVNULL,
@@ -303,9 +365,18 @@ def main() -> int:
                 print("server did not come up")
                 return 1
             time.sleep(0.5)
-        for path in ("/register/", "/insights/", "/barriers/", "/insights/city/"):
+        # Warm every worker on the pages as the users will see them: signed out, a firm member
+        # is redirected from /barriers/ and an official from /insights/city/, which would leave
+        # their first real requests to pay each worker's start-up in the measured minutes.
+        firm_warm = Client(host, port, data["members"][0][0])
+        city_warm = Client(host, port, data["city"][0])
+        warm_paths = [(warm, "/register/"), (warm, "/insights/"), (firm_warm, "/barriers/"), (firm_warm, "/register/")]
+        warm_paths += [(city_warm, "/insights/city/"), (city_warm, "/api/barriers/queue?page_size=20")]
+        if data["submitted"]:
+            warm_paths.append((firm_warm, f"/barriers/{data['submitted'][0]}/"))
+        for client, path in warm_paths:
             for _ in range(args.workers * 2):
-                warm.request("GET", path)
+                client.request("GET", path)
         roles = ["firm"] * round(args.users * 0.6) + ["city"] * round(args.users * 0.3)
         roles += ["public"] * (args.users - len(roles))
         stats, stop, lock = Stats(), threading.Event(), threading.Lock()
@@ -323,6 +394,8 @@ def main() -> int:
             f"{args.users} users ({roles.count('firm')} firm, {roles.count('city')} city, "
             f"{roles.count('public')} public) for {args.minutes:g} min"
         )
+        load_before = os.getloadavg()
+        cpu_before = (cpu_seconds(server.pid) if server else 0.0, cpu_seconds(database_pid) if database_pid else 0.0)
         t0 = time.monotonic()
         for t in threads:
             t.start()
@@ -343,6 +416,11 @@ def main() -> int:
         for t in threads:
             t.join(40)
         elapsed = time.monotonic() - t0
+        cpu_used = (
+            (cpu_seconds(server.pid) if server else 0.0) - cpu_before[0],
+            (cpu_seconds(database_pid) if database_pid else 0.0) - cpu_before[1],
+        )
+        load_after = os.getloadavg()
     finally:
         if server is not None:
             server.terminate()
@@ -366,6 +444,13 @@ def main() -> int:
         print(f"  e.g. {sample}")
     if memory:
         print(f"gunicorn memory (MB, every 30 s): {' '.join(f'{m:.0f}' for m in memory)}")
+    if total:
+        print(
+            f"CPU per request: gunicorn {cpu_used[0] / total * 1000:.1f} ms, PostgreSQL "
+            + (f"{cpu_used[1] / total * 1000:.1f} ms" if database_pid else "n/a (not local)")
+            + f"  (machine load average {load_before[0]:.1f} at start, {load_after[0]:.1f} at end; "
+            f"{os.cpu_count()} cores)"
+        )
     return 0
 
 

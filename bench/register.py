@@ -302,7 +302,35 @@ class _DbClock:
             self.seconds += time.perf_counter() - started
 
 
-def time_requests(client: Client, label: str, urls: list[str], runs: int) -> tuple[str, list[float], ...]:
+def explain_requests(client: Client, label: str, urls: list[str]) -> None:
+    """Each URL's queries under EXPLAIN (ANALYZE, BUFFERS): the server's execution and planning
+    time and the buffers read, which a loaded machine inflates far less than wall time."""
+    from django.test.utils import CaptureQueriesContext
+
+    worst: list[tuple[float, float, int, int]] = []
+    for url in urls:
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        execution = planning = 0.0
+        buffers = 0
+        with connection.cursor() as cursor:
+            for query in captured.captured_queries:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + query["sql"])
+                plan = cursor.fetchone()[0][0]
+                execution += plan["Execution Time"]
+                planning += plan["Planning Time"]
+                buffers += plan["Plan"].get("Shared Hit Blocks", 0) + plan["Plan"].get("Shared Read Blocks", 0)
+        worst.append((execution, planning, buffers, len(captured.captured_queries)))
+    execution, planning, buffers, queries = max(worst)
+    print(
+        f"{label:<22}{statistics.median(w[0] for w in worst):>10.1f}{execution:>10.1f}{planning:>10.1f}"
+        f"{buffers:>10,}{queries:>8}"
+    )
+
+
+def time_requests(
+    client: Client, label: str, urls: list[str], runs: int
+) -> tuple[str, list[float], list[float], list[float]]:
     """(label, wall ms, Python CPU ms, database ms) per request, after warming up."""
     for url in urls[:3]:
         client.get(url)  # warm: templates compiled, caches filled
@@ -326,6 +354,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--fresh", action="store_true", help="delete the register's rows first")
     parser.add_argument("--with-bulk", action="store_true", help="then run bench/bulk_upload.py's main()")
+    parser.add_argument(
+        "--explain", action="store_true", help="also EXPLAIN (ANALYZE, BUFFERS) every query of every URL once"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench/register.py measures PostgreSQL: set DATABASE_URL=postgres://...")
@@ -376,6 +407,12 @@ def main() -> None:
             f"{_p(cpu, 0.95):>10.1f}{_p(db, 0.95):>10.1f}   {flag}"
         )
     print("(cpu: this process's Python time; db: wall time inside database calls, server work included)")
+    if args.explain:
+        print("\nEXPLAIN ANALYZE per request, all its queries summed (ms); the worst URL of each kind")
+        print(f"{'page':<22}{'exec p50':>10}{'exec max':>10}{'planning':>10}{'buffers':>10}{'queries':>8}")
+        explain_requests(client, "first page", ["/register/"])
+        explain_requests(client, "Korean search", [f"/register/?q={q}" for q in queries])
+        explain_requests(client, "filter combination", combos)
 
     if args.with_bulk:
         script = Path(__file__).with_name("bulk_upload.py")

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Haechi domain apps, one per area.
     "core",
     "accounts",

@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency
 from barriers.models import BarrierStatus
 from core.forms import KrdsForm
-from firms.models import Sector
-from register.selectors import REGISTER_STATES, RegisterFilter, Sort, register_years
+from register.selectors import REGISTER_STATES, RegisterFilter, Sort, register_years, sectors_by_id
 
 
 class RegisterFilterForm(KrdsForm):
@@ -26,7 +25,8 @@ class RegisterFilterForm(KrdsForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         everything = [("", _("전체"))]
-        self.fields["sector"].choices = everything + [(s.code, s.name) for s in Sector.objects.order_by("name")]  # type: ignore[attr-defined]
+        sectors = sorted(sectors_by_id().values(), key=lambda s: s.name)
+        self.fields["sector"].choices = everything + [(s.code, s.name) for s in sectors]  # type: ignore[attr-defined]
         agencies = Agency.objects.filter(is_active=True).order_by("name").values_list("code", "name")
         self.fields["agency"].choices = everything + list(agencies)  # type: ignore[attr-defined]
         self.fields["status"].choices = everything + [(s.value, s.label) for s in BarrierStatus if s in REGISTER_STATES]  # type: ignore[attr-defined]

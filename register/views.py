@@ -43,7 +43,8 @@ def index(request: HttpRequest) -> HttpResponse:
     """The public register: search, filters, sort and pages; no sign-in."""
     form, filters = _filters(request)
     now = timezone.now()
-    paginator = selectors.CappedPaginator(selectors.register_ids(filters, now=now), selectors.PAGE_SIZE)
+    ids: Any = selectors.register_page_ids(filters, now=now)  # a queryset, or SearchNewest (sliced alike)
+    paginator = selectors.CappedPaginator(ids, selectors.PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     publications = selectors.load_publications(page.object_list)
     query = request.GET.copy()

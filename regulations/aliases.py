@@ -17,7 +17,7 @@ from django.db import transaction
 from core.korean import nouns
 from core.tsv import read_tsv
 from regulations.models import Statute, StatuteAlias
-from regulations.search.names import clean_name
+from regulations.search.names import clean_name, forget_names
 
 CURATED_PATH = Path(__file__).parent / "data" / "aliases.tsv"
 _ABOUT_RE = re.compile(r"^(?P<head>\S+)\s.*에\s관한\s(?:법률|특별법)$")
@@ -84,5 +84,6 @@ def derive_aliases(*, curated_path: Path = CURATED_PATH) -> AliasReport:
     ]
     with transaction.atomic():
         StatuteAlias.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+    forget_names()  # bulk_create sends no signals
     report.created = len(new)
     return report

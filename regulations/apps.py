@@ -7,3 +7,4 @@ class RegulationsConfig(AppConfig):
 
     def ready(self) -> None:
         from regulations import permissions  # noqa: F401
+        from regulations.search import names  # noqa: F401  (connects the name-table signals)

@@ -11,17 +11,23 @@ Evidence, strongest first:
 4. a text → agency classifier (labels only; it cannot name an agency it never saw).
 
 Each candidate statute gets a feature vector (named in the text; articles cited; learned
-probability; corpus retrieval score and rank; its law's retrieval evidence for a decree; decree or
-law; in the sector subset) and each candidate agency another (best and summed probability of its
-statutes, one of them named, the top statute's ministry, named in the text, classifier probability,
-share of the retrieval votes). Two small logistic regressions — the *evidence combiners* — turn
-them into probabilities; they and the statute proposal threshold are fitted on predictions for
-held-out inner folds grouped by cluster (:meth:`Router._fit_combiners`), i.e. on how much each
-kind of evidence is worth for a rule the label classifiers never saw. Every contribution is kept
-as a Korean reason. With too few labelled groups a-priori combiners are used.
+probability; corpus retrieval score, rank and absolute strength; its law's evidence for a decree;
+decree or law; in the sector subset; the agency classifier's probability for the statute's
+ministry — ministries recur across rules, so this carries over to a rule no label mentions; how
+often the labels confirm the statute; for a decree, how often the labels pair it with its law
+(smoothed towards the rate over all laws, see :meth:`Router._fit_label_statistics`); how many
+training complaints retrieve the law anyway (a "hub" law that matches a whole field, see
+:meth:`Router._fit_retrieval_hubs`); a promotion/support act by its name) and each candidate
+agency another (best and summed probability of its statutes, one of them named, the top
+statute's ministry, named in the text, classifier probability, share of the retrieval votes).
+Two small logistic regressions — the *evidence combiners* — turn them into probabilities; they
+and the statute proposal threshold are fitted on predictions for held-out inner folds grouped by
+cluster (:meth:`Router._fit_combiners`), i.e. on how much each kind of evidence is worth for a
+rule the label classifiers never saw. Every contribution is kept as a Korean reason. With too few
+labelled groups a-priori combiners are used.
 
 Sector: a calibrated linear SVM over morpheme TF-IDF plus "statute tokens" (the laws named or
-retrieved and their sector in the sector subset), so a complaint about an unseen rule of a
+retrieved, their sector in the sector subset and their ministry), so a complaint about an unseen rule of a
 known law still lands in the right sector. At prediction time the fitted scikit-learn models are
 reduced to arrays (:class:`LinearProbabilities`): same probabilities, a fraction of the overhead.
 
@@ -53,7 +59,7 @@ from sklearn.svm import LinearSVC
 from core.text import normalize_text
 from routing.references import ExtractionResult, extract_references
 from routing.retrieval import ArticleRetriever, sector_subset_laws
-from routing.statute_index import StatuteIndex
+from routing.statute_index import DECREE, RULE, StatuteIndex
 
 SECTORS: tuple[str, ...] = ("fintech", "mobility", "robots", "ai", "biohealth", "other")
 SECTOR_NAMES = {
@@ -72,7 +78,7 @@ _SECTOR_SYNONYMS = {
     "bio_health": "biohealth",
     "sandbox_general": "",
 }
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 _REPO = Path(__file__).resolve().parent.parent
 
 
@@ -242,6 +248,8 @@ class RouterWeights:
     retrieved_top: int = 10  # laws kept from the corpus retriever as candidates
     statute_threshold: float = 0.6  # implied statutes below this are not proposed (until fitted)
     max_statutes: int = 4
+    retrieved_tokens: int = 5  # retrieved laws whose id, sector and ministry become text features
+    agency_candidates: int = 5  # agencies taken from the text → agency classifier
     sector_c: float = 0.5  # LinearSVC, sigmoid-calibrated on grouped inner folds
     statute_c: float = 8.0
     agency_c: float = 8.0
@@ -265,6 +273,10 @@ class Router:
     statute_combiner: tuple[np.ndarray, float] | None = None  # evidence → P(statute applies)
     agency_combiner: tuple[np.ndarray, float] | None = None  # evidence → P(competent agency)
     statute_threshold: float | None = None  # fitted with the combiner; else weights.statute_threshold
+    statute_threshold_named: float | None = None  # the same for texts that name a statute themselves
+    statute_counts: dict[str, int] | None = None  # law_id -> labelled barriers naming it
+    decree_rates: dict[tuple[str, str], float] | None = None  # (law, role) -> P(decree | law), smoothed
+    retrieval_hubs: dict[str, float] | None = None  # law_id -> share of complaints retrieving it
     version: int = MODEL_VERSION
     trained_on: int = 0
 
@@ -281,6 +293,7 @@ class Router:
             for row, analysis in enumerate(analyses):
                 order = np.argsort(-scores[row])[: self.weights.retrieved_top]
                 top = float(scores[row, order[0]]) if len(order) else 0.0
+                analysis.retrieved_top = top
                 for j in order:
                     if scores[row, j] <= 0 or top <= 0:
                         continue
@@ -297,17 +310,23 @@ class Router:
 
     def _tokens(self, analysis: _Analysis) -> str:
         tokens = list(analysis.morphemes)
+        # Statute tokens: the law itself (known rules), and its ministry and sector, which recur
+        # across rules and so carry over to a rule the labels never mention.
         for law_id in analysis.refs.statute_ids():
             law = self.index.law_of(law_id)
             tokens.append(f"§e{law}")
             if self.law_sectors.get(law):
                 tokens.append(f"§es_{self.law_sectors[law]}")
-        for rank, (law_id, _score, _article, _title) in enumerate(analysis.retrieved[:3]):
+            if self.index.ministry(law):
+                tokens.append(f"§em_{self.index.ministry(law)}")
+        for rank, (law_id, _score, _article, _title) in enumerate(analysis.retrieved[: self.weights.retrieved_tokens]):
             tokens.append(f"§r{law_id}")
             if rank == 0:
                 tokens.append(f"§r1{law_id}")
             if self.law_sectors.get(law_id):
                 tokens.append(f"§rs_{self.law_sectors[law_id]}")
+            if self.index.ministry(law_id):
+                tokens.append(f"§rm_{self.index.ministry(law_id)}")
         return " ".join(tokens)
 
     def _matrix(self, analyses: list[_Analysis]) -> sparse.csr_matrix:
@@ -328,7 +347,7 @@ class Router:
         if analyses is None:
             analyses = self._analyse([item.full_text for item in items])
         self.statute_combiner = self.agency_combiner = None
-        self.statute_threshold = None
+        self.statute_threshold = self.statute_threshold_named = None
         self._fit_combiners(items, analyses)
         features = self._fit_learned(items, analyses)
         self.sector_model = LinearProbabilities.of(_calibrated_sector_model(features, items, c=self.weights.sector_c))
@@ -357,11 +376,58 @@ class Router:
             if y.min() == y.max():
                 self.statute_constant[column] = float(y[0])
                 continue
-            model = LogisticRegression(C=w.statute_c, max_iter=3000, class_weight="balanced").fit(features, y)
+            model = LogisticRegression(C=w.statute_c, solver="liblinear", max_iter=3000, class_weight="balanced").fit(
+                features, y
+            )
             coef[column], intercept[column] = model.coef_[0], model.intercept_[0]
         self.statute_coef, self.statute_intercept = coef, intercept
         self.statute_models = []  # the stacked form above is all prediction needs
+        self._fit_label_statistics(labels)
+        self._fit_retrieval_hubs(analyses)
         return features
+
+    def _fit_retrieval_hubs(self, analyses: list[_Analysis]) -> None:
+        """Share of complaints that retrieve each law among their first three (no labels used).
+
+        Some laws match the *field* of almost every complaint in it (a robot promotion act for
+        anything about robots) rather than the rule that blocks the filer; a law retrieved for
+        many different complaints is weaker evidence for any one of them (hubness).
+        """
+        counts: dict[str, int] = defaultdict(int)
+        for analysis in analyses:
+            for law_id, _score, _number, _title in analysis.retrieved[:3]:
+                counts[law_id] += 1
+        total = max(len(analyses), 1)
+        self.retrieval_hubs = {law_id: n / total for law_id, n in counts.items()}
+
+    def _fit_label_statistics(self, labels: list[list[str]]) -> None:
+        """How often each statute is confirmed, and how often a law's decree comes with it.
+
+        A complaint about a law's rule often concerns its 시행령/시행규칙 too (the detail sits
+        there); how often depends on the law. The rate is smoothed towards the rate over all
+        laws, so a law the labels never mention gets the general tendency.
+        """
+        counts: dict[str, int] = defaultdict(int)
+        law_counts: dict[str, int] = defaultdict(int)
+        pair_counts: dict[tuple[str, str], int] = defaultdict(int)
+        for ids in labels:
+            present = set(ids)
+            for law_id in present:
+                counts[law_id] += 1
+            for law in {self.index.law_of(x) for x in present}:
+                law_counts[law] += 1
+                for role in (DECREE, RULE):
+                    child = self.index.child(law, role)
+                    if child is not None and child in present:
+                        pair_counts[(law, role)] += 1
+        total_laws = sum(law_counts.values()) or 1
+        self.statute_counts = dict(counts)
+        self.decree_rates = {}
+        for role in (DECREE, RULE):
+            prior = (sum(v for (_law, r), v in pair_counts.items() if r == role) + 0.5) / (total_laws + 1.0)
+            self.decree_rates[("", role)] = prior
+            for law, n in law_counts.items():
+                self.decree_rates[(law, role)] = (pair_counts.get((law, role), 0) + 2.0 * prior) / (n + 2.0)
 
     def _statute_ids(self, names: Iterable[str]) -> list[str]:
         ids = []
@@ -407,6 +473,15 @@ class Router:
         """Candidate statutes and agencies of one text with their feature vectors and reasons."""
         assert self.agency_model is not None and self.statute_labels is not None
         ev = _Evidence()
+        counts = self.statute_counts or {}
+        hubs = self.retrieval_hubs or {}
+        # what the text → agency classifier says about each ministry: it generalises across rules
+        # (a ministry has many), so it tells which of the retrieved laws fits the complaint's field
+        ministry_p: dict[str, float] = defaultdict(float)
+        for column, p in enumerate(agency_p):
+            name = str(self.agency_model.classes_[column])
+            if name:
+                ministry_p[self.agencies.canonical_name(name)] += float(p)
 
         def statute(law_id: str) -> _StatuteCandidate:
             if law_id not in ev.statutes:
@@ -415,6 +490,11 @@ class Router:
                 in_sector = 1.0 if self.index.law_of(law_id) in self.law_sectors else 0.0
                 c = _StatuteCandidate(StatuteSuggestion(law_id, record.name, 0.0, False, record.ministry))
                 c.features[_S_DECREE], c.features[_S_SECTOR] = role, in_sector
+                c.features[_S_MINISTRY] = ministry_p.get(self.agencies.canonical_name(record.ministry), 0.0)
+                c.features[_S_FREQUENCY] = math.log1p(counts.get(law_id, 0)) / 3.0
+                law = self.index.law_of(law_id)
+                c.features[_S_HUB] = hubs.get(law, 0.0) * 5.0
+                c.features[_S_PROMOTION] = 1.0 if _PROMOTION.search(self.index.records[law].name) else 0.0
                 ev.statutes[law_id] = c
             return ev.statutes[law_id]
 
@@ -449,6 +529,7 @@ class Router:
         # 2b. implied: corpus articles (label-free, covers laws no label mentions)
         words = [m for m in analysis.morphemes if len(m) >= 2]
         votes: dict[str, float] = defaultdict(float)
+        top_raw = analysis.retrieved_top
         for rank, (law_id, score, number, title) in enumerate(analysis.retrieved):
             if law_id not in self.index:
                 continue
@@ -458,6 +539,7 @@ class Router:
             c = statute(law_id)
             c.features[_S_RETRIEVED] = score
             c.features[_S_RANK] = 1.0 / (1 + rank)
+            c.features[_S_STRENGTH] = min(score * top_raw, 3.0)
             shared = sorted({m for m in words if m in title})[:4]
             detail = f" — 공통어: {', '.join(shared)}" if shared else ""
             if rank < 5:
@@ -466,13 +548,28 @@ class Router:
                 )
             if not c.suggestion.explicit and rank == 0 and number and number not in c.suggestion.articles and shared:
                 c.suggestion.articles.append(number)
-        # a decree inherits the retrieval evidence of its law (the retriever indexes laws only)
+        # 2c. the decrees of the strongest laws: how often a law's 시행령/시행규칙 came with it
+        rates = self.decree_rates or {}
+        laws = [law_id for law_id, c in ev.statutes.items() if not self.index.records[law_id].role]
+        strongest = sorted(laws, key=lambda x: -_law_strength(ev.statutes[x].features))[:3]
+        for law_id in strongest:
+            for role in (DECREE, RULE):
+                child = self.index.child(law_id, role)
+                if child is None or child not in self.index:
+                    continue
+                c = statute(child)
+                rate = rates.get((law_id, role), rates.get(("", role), 0.0))
+                c.features[_S_COOCCURS] = rate
+        # a decree inherits the evidence of its law (the retriever indexes laws only)
         for law_id, c in ev.statutes.items():
             parent = self.index.law_of(law_id)
             if parent != law_id and parent in ev.statutes:
+                strength = _law_strength(ev.statutes[parent].features)
                 c.features[_S_PARENT] = max(
                     ev.statutes[parent].features[_S_RETRIEVED], ev.statutes[parent].features[_S_EXPLICIT]
                 )
+                c.features[_S_PARENT_LEARNED] = ev.statutes[parent].features[_S_LEARNED]
+                c.features[_S_COOC_PARENT] = c.features[_S_COOCCURS] * strength
         total = sum(votes.values()) or 1.0
         ev.votes = {name: v / total for name, v in votes.items()}
         # 3. agencies: named in the text, and the agency classifier
@@ -480,7 +577,7 @@ class Router:
             a = ev.agency(name)
             a.features[_A_MENTION] = 1.0
             a.suggestion.reasons.append(f"본문에 '{surface}' 언급")
-        for column in np.argsort(-agency_p)[:3]:
+        for column in np.argsort(-agency_p)[: self.weights.agency_candidates]:
             p = float(agency_p[column])
             name = str(self.agency_model.classes_[column])
             if not name or p < 0.02:
@@ -528,10 +625,13 @@ class Router:
         ev = self._evidence(analysis, agency_p, statute_p)
         self._score_statutes(ev)
         ranked = sorted((c.suggestion for c in ev.statutes.values()), key=lambda s: -s.score)
-        threshold = self.statute_threshold if self.statute_threshold is not None else w.statute_threshold
-        proposed = [s for s in ranked if s.explicit or s.score >= threshold][: max(w.max_statutes, 1)]
-        if not proposed and ranked and analysis.text:
-            proposed = ranked[:1]
+        implied = self.statute_threshold if self.statute_threshold is not None else w.statute_threshold
+        named = self.statute_threshold_named if self.statute_threshold_named is not None else implied
+        proposed = _select_statutes(
+            ranked, lambda s: (s.score, s.explicit), implied=implied, named=named, limit=w.max_statutes
+        )
+        if not analysis.text:
+            proposed = [s for s in proposed if s.explicit]
 
         self._agency_features(ev)
         coef, intercept = self.agency_combiner or _DEFAULT_AGENCY_COMBINER
@@ -557,7 +657,9 @@ class Router:
             return
         evidences: list[tuple[_Evidence, LabelledBarrier]] = []
         for train, test in GroupKFold(n_splits=3).split(items, groups=groups):
-            inner = replace(self, statute_combiner=None, agency_combiner=None, statute_threshold=None)
+            inner = replace(
+                self, statute_combiner=None, agency_combiner=None, statute_threshold=None, statute_threshold_named=None
+            )
             inner._fit_learned([items[i] for i in train], [analyses[i] for i in train])
             features = inner._matrix([analyses[i] for i in test])
             assert inner.agency_model is not None
@@ -587,19 +689,24 @@ class Router:
                     len(gold),
                 )
             )
-        for t in np.arange(0.2, 0.8, 0.05):
-            tp = fp = fn = 0
-            for cands, n_gold in scored:
-                got = [hit for score, explicit, hit in sorted(cands, key=lambda c: -c[0]) if explicit or score >= t][
-                    : self.weights.max_statutes
-                ]
-                tp += sum(got)
-                fp += len(got) - sum(got)
-                fn += n_gold - sum(got)
-            f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-            if f1 > best_f1:
-                best_f1, best_t = f1, float(t)
-        self.statute_threshold = best_t
+        grid = [float(t) for t in np.arange(0.1, 0.8, 0.05)]
+        ranked_scored = [(sorted(cands, key=lambda c: -c[0]), n_gold) for cands, n_gold in scored]
+        best_named = best_t
+        for t_implied in grid:
+            for t_named in grid:
+                tp = fp = fn = 0
+                for cands, n_gold in ranked_scored:
+                    got = _select_statutes(
+                        cands, lambda c: (c[0], c[1]), implied=t_implied, named=t_named, limit=self.weights.max_statutes
+                    )
+                    hits = sum(hit for _s, _e, hit in got)
+                    tp += hits
+                    fp += len(got) - hits
+                    fn += n_gold - hits
+                f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+                if f1 > best_f1:
+                    best_f1, best_t, best_named = f1, t_implied, t_named
+        self.statute_threshold, self.statute_threshold_named = best_t, best_named
         x, y = [], []
         for ev, item in evidences:
             self._agency_features(ev)
@@ -613,22 +720,51 @@ class Router:
         self.agency_combiner = (model.coef_[0].copy(), float(model.intercept_[0]))
 
 
+def _select_statutes(ranked: Sequence[Any], key: Any, *, implied: float, named: float, limit: int) -> list[Any]:
+    """The statutes to propose from candidates ranked best first (``key`` → (score, explicit)).
+
+    Named statutes always; others from their threshold, which differs when the text names a
+    statute itself (a complaint citing its law seldom needs a guessed one) from when it names
+    none; at least the best candidate, at most ``limit``.
+    """
+    cites = any(key(c)[1] for c in ranked)
+    threshold = named if cites else implied
+    chosen = [c for c in ranked if key(c)[1] or key(c)[0] >= threshold][: max(limit, 1)]
+    return chosen or list(ranked[:1])
+
+
 def _sigmoid(value: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(value, 30.0), -30.0)))
 
 
 # Feature positions of a statute candidate and of an agency candidate.
 _S_EXPLICIT, _S_ARTICLES, _S_LEARNED, _S_RETRIEVED, _S_RANK, _S_PARENT, _S_DECREE, _S_SECTOR = range(8)
+_S_MINISTRY, _S_FREQUENCY, _S_STRENGTH, _S_COOCCURS, _S_PARENT_LEARNED, _S_COOC_PARENT = range(8, 14)
+_S_HUB, _S_PROMOTION = 14, 15
+_N_STATUTE_FEATURES = 16
+# Promotion and support acts (진흥·촉진·육성·지원·활용): they frame a field more often than they
+# hold the rule that blocks a firm (generic legal vocabulary of statute names).
+_PROMOTION = re.compile(r"(진흥|촉진|육성|지원|활성화|기반조성)")
 _A_STATUTE_MAX, _A_STATUTE_SUM, _A_EXPLICIT, _A_TOP_STATUTE, _A_MENTION, _A_CLASSIFIER, _A_VOTE = range(7)
 # A-priori combiners, used until there are enough labelled groups to fit them (see _fit_combiners).
-_DEFAULT_STATUTE_COMBINER = (np.array([4.0, 1.0, 4.0, 1.5, 1.0, 1.0, -1.0, 0.5]), -3.0)
+_DEFAULT_STATUTE_COMBINER = (
+    np.array([4.0, 1.0, 4.0, 1.5, 1.0, 1.0, -1.0, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]),
+    -3.0,
+)
+
+
+def _law_strength(features: np.ndarray) -> float:
+    """How strongly a law is evidenced before any combining: named, learned or retrieved."""
+    return float(max(features[_S_EXPLICIT], features[_S_LEARNED], features[_S_RETRIEVED] * features[_S_RANK]))
+
+
 _DEFAULT_AGENCY_COMBINER = (np.array([3.0, 1.0, 1.0, 0.5, 1.0, 2.5, 1.0]), -3.0)
 
 
 @dataclass
 class _StatuteCandidate:
     suggestion: StatuteSuggestion
-    features: np.ndarray = field(default_factory=lambda: np.zeros(8))
+    features: np.ndarray = field(default_factory=lambda: np.zeros(_N_STATUTE_FEATURES))
 
 
 @dataclass
@@ -737,6 +873,7 @@ class _Analysis:
     morphemes: list[str]
     refs: ExtractionResult
     retrieved: list[tuple[str, float, str, str]] = field(default_factory=list)
+    retrieved_top: float = 0.0  # the best law's raw retrieval score (the others are relative to it)
 
 
 # ---- building and persistence --------------------------------------------------------------

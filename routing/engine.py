@@ -125,17 +125,13 @@ def shares_words(a: BarrierFeatures, b: BarrierFeatures) -> bool:
 
 
 def link(index: NearDuplicateIndex, key: str, features: BarrierFeatures) -> str:
-    """Index ``key`` in the group of its best candidate that passes the link threshold and shares
-    words with it, or in a new group named ``key``; returns the group."""
+    """Index ``key`` in the group with the best mean pair score over its members (candidate groups
+    come from LSH; a group needs shared words, see ``NearDuplicateIndex.best_group``), or in a new
+    group named ``key``; returns the group."""
     group = key
     if linkable(features):
-        threshold = index.settings.link_threshold
-        for candidate, score in index.candidates(features):
-            if score < threshold:
-                break
-            if shares_words(features, index.features[candidate]):
-                group = index.group_of[candidate]
-                break
+        best, _score = index.best_group(features)
+        group = best or key
         index.insert(key, features, group=group)
     return group
 
@@ -171,9 +167,7 @@ class SignatureIndex:
     def _put(self, barrier_id: int, features: BarrierFeatures) -> None:
         key = str(barrier_id)
         if key in self.index.features:
-            self.index.lsh.remove(key)
-            del self.index.features[key]
-            del self.index.group_of[key]
+            self.index.remove(key)
         if linkable(features):
             self.index.insert(key, features)
 
@@ -186,6 +180,11 @@ class SignatureIndex:
             for k, s in self.index.candidates(features)
             if int(k) != exclude and shares_words(features, self.index.features[k])
         ]
+
+    def group_score(self, features: BarrierFeatures, barrier_ids: Iterable[int]) -> float:
+        """Mean pair score of ``features`` over the indexed barriers among ``barrier_ids`` (the
+        most recent ``max_group_members`` of them): how well a text fits a recurring regulation."""
+        return self.index.group_score(features, [str(b) for b in sorted(barrier_ids)])
 
 
 _index: SignatureIndex | None = None
@@ -209,4 +208,6 @@ def forget_signature_index() -> None:
 
 
 def score(a: BarrierFeatures, b: BarrierFeatures) -> float:
-    return pair_score(a, b, NearDuplicateIndex().settings)
+    """Pair score with the process-wide index's document frequencies when it exists."""
+    index = _index.index if _index is not None else NearDuplicateIndex()
+    return pair_score(a, b, index.settings, index.frequencies)

@@ -2,23 +2,30 @@
 
 Two barriers about the same rule are written by different filers with different words, and
 two barriers with many shared words can concern different rules (financial-sector 망분리 vs
-public-sector 망분리). So a link needs both:
+public-sector 망분리). Linking has three steps:
 
 - **candidates** from MinHash LSH (datasketch) over a *signature* set: content-morpheme
   unigrams and bigrams, plus the statutes and articles the router found, each repeated
-  ``statute_copies`` / ``article_copies`` times so that sharing 의료법 제34조 weighs like sharing
-  several words. LSH returns only items whose estimated Jaccard passes ``lsh_threshold``, so
-  insert and query cost stay flat as the index grows;
-- a **pair score** on the candidates: weighted Jaccard of morphemes (exact, from the stored
-  sets), agreement on statutes, agreement on articles, and a penalty when both name articles of
-  the same law and those articles differ (the near-miss case).
+  ``statute_copies`` / ``article_copies`` times. LSH returns only items whose estimated Jaccard
+  passes ``lsh_threshold``, so insert and query cost stay flat as the index grows;
+- a **pair score** on the candidates: the cosine of the two texts' morpheme sets weighted by
+  inverse document frequency (rare words such as 스톡옵션 or 신의료기술평가 say far more than
+  허가 or 규제; the frequencies are those of everything indexed so far, kept incrementally),
+  plus optional agreement on statutes / articles and a penalty when both name different
+  articles of the same law;
+- a **group score**: the mean pair score over the members of each candidate group (average
+  link). One lucky shared word with one member no longer pulls a text into a rule, and a
+  paraphrase that shares a little with every member of the right group still joins it.
 
-``link`` attaches a barrier to the group of its best candidate when the pair score reaches
-``link_threshold``, else starts a new group (a candidate recurring regulation).
+``link`` attaches a barrier to the best group when its group score reaches ``link_threshold``,
+else starts a new group (a candidate recurring regulation). Measured in bench/routing_cluster.py
+and bench/routing_eval.py (grouped CV on barriers-dev): see routing/README.md.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -46,11 +53,16 @@ class LinkSettings:
     lsh_threshold: float = 0.05  # paraphrases of one rule share few words: cast a wide net
     statute_copies: int = 6
     article_copies: int = 10
-    morpheme_weight: float = 1.0
-    statute_weight: float = 0.25
-    article_weight: float = 0.45
-    conflict_penalty: float = 0.3
-    link_threshold: float = 0.13  # chosen on barriers-dev (B-cubed F1); see bench/routing_lsh.py
+    # Pair score = idf-weighted cosine of the morpheme sets (+ the optional terms below). Under
+    # grouped CV on barriers-dev the statutes/articles the router proposes (right about half the
+    # time for a rule it never saw) lowered B-cubed F1 whatever their weight (bench/routing_cluster.py),
+    # so they only steer LSH candidates by default; with the gold statutes they would decide
+    # almost everything (B-cubed F1 0.94).
+    statute_weight: float = 0.0
+    article_weight: float = 0.0
+    conflict_penalty: float = 0.0
+    link_threshold: float = 0.05  # mean pair score to a group; chosen by grouped CV (0.03–0.06 per fold)
+    max_group_members: int = 30  # the most recent members a group score averages over (cost stays flat)
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -59,13 +71,50 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def pair_score(a: BarrierFeatures, b: BarrierFeatures, settings: LinkSettings | None = None) -> float:
-    """How likely two barriers concern the same rule (0 … ~1.7; compare with ``link_threshold``)."""
+class DocumentFrequencies:
+    """How many indexed barriers contain each morpheme gram (inverse document frequency)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.documents = 0
+
+    def add(self, grams: Iterable[str]) -> None:
+        self.counts.update(grams)
+        self.documents += 1
+
+    def remove(self, grams: Iterable[str]) -> None:
+        self.counts.subtract(grams)
+        self.documents = max(0, self.documents - 1)
+
+    def idf(self, gram: str) -> float:
+        return math.log((self.documents + 1) / (max(self.counts.get(gram, 0), 0) + 1)) + 1.0
+
+
+def text_similarity(a: frozenset[str], b: frozenset[str], frequencies: DocumentFrequencies | None = None) -> float:
+    """Cosine of two morpheme-gram sets, each gram weighted by its inverse document frequency
+    (uniform weights without ``frequencies``); 0 when they share nothing."""
+    shared = a & b
+    if not shared:
+        return 0.0
+    if frequencies is None:
+        return len(shared) / math.sqrt(len(a) * len(b))
+    w = {g: frequencies.idf(g) ** 2 for g in a | b}
+    norm = math.sqrt(sum(w[g] for g in a) * sum(w[g] for g in b))
+    return sum(w[g] for g in shared) / norm if norm else 0.0
+
+
+def pair_score(
+    a: BarrierFeatures,
+    b: BarrierFeatures,
+    settings: LinkSettings | None = None,
+    frequencies: DocumentFrequencies | None = None,
+) -> float:
+    """How likely two barriers concern the same rule (0 … ~1; compare means with ``link_threshold``)."""
     s = settings or LinkSettings()
-    score = s.morpheme_weight * jaccard(a.morphemes, b.morphemes)
-    if a.statutes and b.statutes:
+    score = text_similarity(a.morphemes, b.morphemes, frequencies)
+    if s.statute_weight and a.statutes and b.statutes:
         score += s.statute_weight * jaccard(a.statutes, b.statutes)
-    if a.articles and b.articles:
+    if a.articles and b.articles and (s.article_weight or s.conflict_penalty):
         shared = a.articles & b.articles
         if shared:
             score += s.article_weight * (len(shared) / min(len(a.articles), len(b.articles)))
@@ -82,6 +131,8 @@ class NearDuplicateIndex:
     lsh: MinHashLSH = field(init=False)
     features: dict[str, BarrierFeatures] = field(default_factory=dict)
     group_of: dict[str, str] = field(default_factory=dict)
+    members: dict[str, list[str]] = field(default_factory=dict)  # group -> keys, oldest first
+    frequencies: DocumentFrequencies = field(default_factory=DocumentFrequencies)
 
     def __post_init__(self) -> None:
         self.lsh = MinHashLSH(threshold=self.settings.lsh_threshold, num_perm=self.settings.num_perm)
@@ -102,19 +153,55 @@ class NearDuplicateIndex:
         self.lsh.insert(key, self.signature(features))
         self.features[key] = features
         self.group_of[key] = group or key
+        self.members.setdefault(group or key, []).append(key)
+        self.frequencies.add(features.morphemes)
+
+    def remove(self, key: str) -> None:
+        """Forget ``key`` (a re-routed barrier is indexed again with its new features)."""
+        features = self.features.pop(key)
+        self.lsh.remove(key)
+        group = self.group_of.pop(key)
+        members = self.members.get(group, [])
+        if key in members:
+            members.remove(key)
+        if not members:
+            self.members.pop(group, None)
+        self.frequencies.remove(features.morphemes)
+
+    def score(self, a: BarrierFeatures, b: BarrierFeatures) -> float:
+        """The pair score with this index's document frequencies."""
+        return pair_score(a, b, self.settings, self.frequencies)
 
     def candidates(self, features: BarrierFeatures) -> list[tuple[str, float]]:
         """Indexed barriers that LSH proposes, with their pair score, best first."""
         keys = self.lsh.query(self.signature(features))
-        scored = [(k, pair_score(features, self.features[k], self.settings)) for k in keys]
+        scored = [(k, self.score(features, self.features[k])) for k in keys]
         return sorted(scored, key=lambda kv: -kv[1])
 
+    def group_score(self, features: BarrierFeatures, keys: Iterable[str]) -> float:
+        """Mean pair score of ``features`` over ``keys`` (the most recent ``max_group_members``)."""
+        chosen = [k for k in keys if k in self.features][-self.settings.max_group_members :]
+        if not chosen:
+            return 0.0
+        return sum(self.score(features, self.features[k]) for k in chosen) / len(chosen)
+
+    def best_group(self, features: BarrierFeatures) -> tuple[str | None, float]:
+        """The group with the highest mean pair score among the groups LSH candidates belong to,
+        if it reaches ``link_threshold`` (else ``(None, best score)``)."""
+        groups = {self.group_of[k] for k, s in self.candidates(features) if s > 0}
+        best: tuple[str | None, float] = (None, 0.0)
+        for group in sorted(groups):
+            value = self.group_score(features, self.members.get(group, ()))
+            if value > best[1]:
+                best = (group, value)
+        if best[0] is not None and best[1] >= self.settings.link_threshold:
+            return best
+        return None, best[1]
+
     def link(self, key: str, features: BarrierFeatures) -> tuple[str, float]:
-        """Index ``key`` in the group of its best candidate (or a new group); (group, score)."""
-        best = self.candidates(features)
-        if best and best[0][1] >= self.settings.link_threshold:
-            group, score = self.group_of[best[0][0]], best[0][1]
-        else:
+        """Index ``key`` in the best group (or a new group named ``key``); (group, score)."""
+        group, score = self.best_group(features)
+        if group is None:
             group, score = key, 0.0
         self.insert(key, features, group=group)
         return group, score

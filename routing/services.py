@@ -93,24 +93,28 @@ def record_routing(*, barrier_id: int, routed: RoutedText, model_version: str) -
 
 
 def _best_regulation(*, barrier_id: int, routed: RoutedText) -> tuple[RecurringRegulation | None, float]:
-    """The live recurring regulation of the best LSH candidate at or above the link threshold."""
-    threshold = link_threshold()
-    candidates = [
-        (b, s) for b, s in signature_index().candidates(routed.features, exclude=barrier_id) if s >= threshold
-    ]
+    """The live recurring regulation whose members fit the barrier best on average (average link
+    over the regulations of its LSH candidates), if that mean reaches the link threshold."""
+    index = signature_index()
+    candidates = [b for b, s in index.candidates(routed.features, exclude=barrier_id) if s > 0][:50]
     if not candidates:
         return None, 0.0
-    memberships = {
-        m.barrier_id: m.regulation
-        for m in RecurringMembership.objects.filter(barrier_id__in=[b for b, _s in candidates[:20]]).select_related(
-            "regulation"
-        )
+    regulations = {
+        _live(m.regulation)
+        for m in RecurringMembership.objects.filter(barrier_id__in=candidates).select_related("regulation")
     }
-    for candidate, score in candidates[:20]:
-        regulation = memberships.get(candidate)
-        if regulation is not None:
-            return _live(regulation), score
-    return None, 0.0
+    members: dict[int, list[int]] = {}
+    for regulation_id, member_id in RecurringMembership.objects.filter(
+        regulation_id__in=[r.pk for r in regulations]
+    ).values_list("regulation_id", "barrier_id"):
+        if member_id != barrier_id:
+            members.setdefault(regulation_id, []).append(member_id)
+    best: tuple[RecurringRegulation | None, float] = (None, 0.0)
+    for regulation in sorted(regulations, key=lambda r: r.pk):
+        value = index.group_score(routed.features, members.get(regulation.pk, ()))
+        if value > best[1]:
+            best = (regulation, value)
+    return best if best[1] >= link_threshold() else (None, 0.0)
 
 
 def _live(regulation: RecurringRegulation) -> RecurringRegulation:

@@ -6,9 +6,10 @@ import pytest
 import time_machine
 from django.test import override_settings
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.services import totp_secret_for_display
+from accounts.services import BACKUP_CODE_COUNT, issue_backup_codes, totp_secret_for_display
 from accounts.testing import authenticator_for, current_code
 from accounts.tests.factories import PASSWORD
 
@@ -82,8 +83,12 @@ def test_official_without_authenticator_must_set_one_up(client, agency_official)
     device = TOTPDevice.objects.get(user=agency_official, confirmed=False)
     assert totp_secret_for_display(device) in setup.content.decode()
     assert "otpauth://totp/" in setup.content.decode()
+    assert "<svg" in setup.content.decode()  # the QR code, drawn inline
     done = client.post(reverse("accounts:two_factor_setup"), {"code": current_code(device), "next": OFFICIAL_PAGE})
-    assert done.status_code == 302 and done["Location"] == OFFICIAL_PAGE
+    # the answer shows the backup codes once, then leads on to where the official was going
+    assert done.status_code == 200 and done["Cache-Control"] == "no-store"
+    assert len(done.context["codes"]) == BACKUP_CODE_COUNT
+    assert f'href="{OFFICIAL_PAGE}"' in done.content.decode()
     assert TOTPDevice.objects.get(user=agency_official).confirmed
     assert client.get(OFFICIAL_PAGE).status_code == 200
 
@@ -158,3 +163,58 @@ def test_sign_out_ends_the_session_on_the_server(client, city_official):
     # the old cookie is worthless now
     client.cookies["sessionid"] = key
     assert client.get(OFFICIAL_PAGE).status_code == 302
+
+
+def test_a_backup_code_completes_sign_in_once(client, city_official):
+    authenticator_for(city_official)
+    code = issue_backup_codes(user=city_official)[0]
+    _password_step(client, city_official)
+    response = client.post(reverse("accounts:two_factor"), {"code": code.upper(), "next": OFFICIAL_PAGE})
+    assert response.status_code == 302 and response["Location"] == OFFICIAL_PAGE
+    assert client.get(OFFICIAL_PAGE).status_code == 200
+    other = client.__class__()
+    _password_step(other, city_official)
+    again = other.post(reverse("accounts:two_factor"), {"code": code})
+    assert again.status_code == 400 and "백업 코드" in again.content.decode()
+
+
+def test_new_backup_codes_replace_the_old_ones(client, city_official):
+    authenticator_for(city_official)
+    old = issue_backup_codes(user=city_official)
+    client.force_login(city_official)
+    page = client.post(reverse("accounts:two_factor_backup_codes"))
+    assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+    new = page.context["codes"]
+    assert len(new) == BACKUP_CODE_COUNT and not set(new) & set(old)
+    signed_out = client.__class__()
+    _password_step(signed_out, city_official)
+    assert signed_out.post(reverse("accounts:two_factor"), {"code": old[0]}).status_code == 400
+    StaticDevice.objects.filter(user=city_official).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
+    assert signed_out.post(reverse("accounts:two_factor"), {"code": new[0]}).status_code == 302
+
+
+def test_backup_codes_are_stored_only_as_digests(city_official):
+    authenticator_for(city_official)
+    codes = {c.replace("-", "") for c in issue_backup_codes(user=city_official)}
+    stored = set(StaticToken.objects.filter(device__user=city_official).values_list("token", flat=True))
+    assert len(stored) == BACKUP_CODE_COUNT and not stored & codes
+
+
+def test_backup_code_page_needs_the_second_factor_first(client, city_official):
+    authenticator_for(city_official)
+    issue_backup_codes(user=city_official)
+    _password_step(client, city_official)
+    response = client.post(reverse("accounts:two_factor_backup_codes"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:two_factor"))
+
+
+def test_guessing_backup_codes_is_throttled(client, city_official):
+    authenticator_for(city_official)
+    code = issue_backup_codes(user=city_official)[0]
+    _password_step(client, city_official)
+    assert client.post(reverse("accounts:two_factor"), {"code": "abcde-fghjk"}).status_code == 400
+    # after a failure django-otp makes the next try wait, even with the right code
+    blocked = client.post(reverse("accounts:two_factor"), {"code": code})
+    assert blocked.status_code == 400 and "너무 많이" in blocked.content.decode()

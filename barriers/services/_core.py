@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import require
 from barriers import deadlines
-from barriers.audit import append_event
+from barriers.audit import ChainHead, append_event
 from barriers.errors import StaleVersion, TransitionNotAllowed
 from barriers.models import Barrier, BarrierClock, BarrierEvent, ClockStep, EventKind
 from barriers.transitions import TERMINAL, VERBS, can_move
 from core.business_days import add_business_days, business_days_between
 from core.errors import NotFound, ValidationFailed
 from core.text import normalize_text
+from firms.models import Sector
 
 BARRIER_FIELDS_CHANGED_BY_MOVE = ["status", "status_changed_at", "version", "updated_at"]
 
@@ -43,9 +44,19 @@ def guard(barrier: Barrier, *, actor: Any, verb: str, expected_version: int | No
 
 
 def move(
-    barrier: Barrier, *, verb: str, actor: Any, now: dt.datetime, note: str = "", data: dict[str, Any] | None = None
+    barrier: Barrier,
+    *,
+    verb: str,
+    actor: Any,
+    now: dt.datetime,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    head: ChainHead | None = None,
 ) -> BarrierEvent:
-    """Set the new status, bump the version and write the audit event; the caller saves."""
+    """Set the new status, bump the version and write the audit event; the caller saves.
+
+    ``barrier`` comes from ``locked_barrier`` in the running transaction (or was created in it),
+    so the audit chain does not take the row lock a second time. ``head``: see ``append_event``."""
     target = VERBS[verb].target
     if not can_move(barrier.status, verb):  # the guard ran already; this keeps move() honest on its own
         raise TransitionNotAllowed(current=barrier.status, verb=verb)
@@ -59,6 +70,8 @@ def move(
         note=note,
         data=data or {},
         now=now,
+        head=head,
+        row_locked=True,
     )
     barrier.status = target
     barrier.status_changed_at = now
@@ -70,9 +83,18 @@ def move(
 
 
 def record_event(
-    barrier: Barrier, *, kind: str, verb: str, actor: Any, now: dt.datetime, note: str = "", data: dict[str, Any]
+    barrier: Barrier,
+    *,
+    kind: str,
+    verb: str,
+    actor: Any,
+    now: dt.datetime,
+    note: str = "",
+    data: dict[str, Any],
+    head: ChainHead | None = None,
 ) -> BarrierEvent:
-    """An audit event that does not change the status (extension, outcome, attachment)."""
+    """An audit event that does not change the status (extension, outcome, attachment).
+    ``head``: see ``append_event`` (``NEW_CHAIN`` for a barrier created in this transaction)."""
     event = append_event(
         barrier,
         actor=actor,
@@ -83,6 +105,7 @@ def record_event(
         note=note,
         data=data,
         now=now,
+        head=head,
     )
     notify_on_commit(event)
     return event
@@ -114,9 +137,13 @@ def stop_clock(barrier: Barrier, *, now: dt.datetime) -> BarrierClock | None:
     return clock
 
 
-def start_clock(barrier: Barrier, *, step: str, now: dt.datetime, due: dt.datetime | None = None) -> BarrierClock:
-    """Stop whatever runs and start the clock of ``step`` with the period configured for it."""
-    stop_clock(barrier, now=now)
+def start_clock(
+    barrier: Barrier, *, step: str, now: dt.datetime, due: dt.datetime | None = None, first: bool = False
+) -> BarrierClock:
+    """Stop whatever runs and start the clock of ``step`` with the period configured for it.
+    ``first``: the barrier was created in this transaction, so no clock runs yet."""
+    if not first:
+        stop_clock(barrier, now=now)
     agency = barrier.lead_agency if step in (ClockStep.AGENCY_ANSWER, ClockStep.SECOND_ANSWER) else None
     period = deadlines.period_for(step=step, kind=barrier.kind, agency=agency)
     clock = BarrierClock.objects.create(
@@ -155,6 +182,20 @@ def resume_agency_clock(barrier: Barrier, *, now: dt.datetime) -> BarrierClock:
         clock.period_days = paused.period_days
         clock.save(update_fields=["period_days"])
     return clock
+
+
+def remember_sectors(barrier: Barrier, sectors: list[Sector]) -> None:
+    """Keep the sectors just written on ``barrier`` as if prefetched: whoever shapes the new
+    barrier next (the API's answer) reads them without another query. ``sectors`` must be in
+    the Sector ordering (``_sectors`` reads them so)."""
+    queryset = Sector.objects.filter(barriers=barrier)  # what barrier.sectors.all() would run
+    queryset._result_cache = list(sectors)
+    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    cache = getattr(barrier, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = {}
+        barrier._prefetched_objects_cache = cache  # type: ignore[attr-defined]
+    cache["sectors"] = queryset
 
 
 # -- input -------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.permissions import require
 from accounts.services import require_confirmed_email
 from barriers import files
+from barriers.audit import NEW_CHAIN, ChainHead
 from barriers.models import (
     BODY_MAX,
     TEXT_MAX,
@@ -34,6 +36,7 @@ from barriers.services._core import (
     locked_barrier,
     move,
     record_event,
+    remember_sectors,
     start_clock,
 )
 from core.errors import Conflict, ValidationFailed
@@ -136,9 +139,16 @@ def file_barrier(
     Barrier.sectors.through.objects.bulk_create(
         [Barrier.sectors.through(barrier_id=barrier.pk, sector_id=s.pk) for s in sectors]
     )
-    record_event(barrier, kind=EventKind.DRAFT_UPDATED, verb="file", actor=actor, now=now, data={})
+    remember_sectors(barrier, sectors)
+    # The row is new in this transaction: nobody else can see it, lock it or append to its chain.
+    event = record_event(
+        barrier, kind=EventKind.DRAFT_UPDATED, verb="file", actor=actor, now=now, data={}, head=NEW_CHAIN
+    )
     if submit:
-        return submit_barrier(barrier_id=barrier.pk, actor=actor)
+        # Submitted in the same transaction, on the same row: the checks of submit_barrier, without
+        # reading back what was just written (row, sectors, chain head, clocks).
+        guard(barrier, actor=actor, verb="submit", expected_version=None)
+        _submit(barrier, actor=actor, now=timezone.now(), has_sectors=bool(sectors), head=ChainHead.of(event))
     return barrier
 
 
@@ -207,18 +217,26 @@ def submit_barrier(*, barrier_id: int, actor: Any, expected_version: int | None 
     """Submit a complete draft (접수); the city's triage clock starts."""
     barrier = locked_barrier(barrier_id)
     guard(barrier, actor=actor, verb="submit", expected_version=expected_version)
+    return _submit(barrier, actor=actor, now=timezone.now(), has_sectors=None, head=None)
+
+
+def _submit(
+    barrier: Barrier, *, actor: Any, now: dt.datetime, has_sectors: bool | None, head: ChainHead | None
+) -> Barrier:
+    """Submit a guarded draft the caller holds (``has_sectors``/``head``: known by a caller that
+    has just created it; None reads them)."""
     if not barrier.title:
         raise ValidationFailed(_("제목을 입력하세요."), field="title")
     if len(barrier.body) < MIN_BODY_TO_SUBMIT:
         raise ValidationFailed(
             _("내용을 %(n)s자 이상 구체적으로 적어 주세요.") % {"n": MIN_BODY_TO_SUBMIT}, field="body"
         )
-    if not barrier.sectors.exists():
+    if not (barrier.sectors.exists() if has_sectors is None else has_sectors):
         raise ValidationFailed(_("분야를 하나 이상 선택하세요."), field="sectors")
-    now = timezone.now()
-    move(barrier, verb="submit", actor=actor, now=now)
+    move(barrier, verb="submit", actor=actor, now=now, head=head)
     barrier.submitted_at = now
-    start_clock(barrier, step=ClockStep.TRIAGE, now=now)
+    # A draft has never had a clock (no verb leads back to draft): none to stop.
+    start_clock(barrier, step=ClockStep.TRIAGE, now=now, first=True)
     barrier.save()
     # Routing proposes sector, agencies and statutes in the background once the submission commits.
     from routing.tasks import enqueue_routing

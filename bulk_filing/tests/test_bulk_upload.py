@@ -342,6 +342,22 @@ def test_upload_page_follows_progress_with_htmx_until_finished(client, associati
     assert "접수 결과" in fragment and "<html" not in fragment
 
 
+def test_claiming_an_upload_takes_its_file_out_of_the_row_and_a_second_run_does_nothing(
+    association_staff, member_firms
+):
+    pending = services.start_upload(
+        actor=association_staff, file_name="r.csv", data=csv_file([row(member_firms[0].brn_display)])
+    )
+    claimed = services._claim(pending.pk)
+    assert claimed is not None and bytes(claimed.data).startswith(b"\xef\xbb\xbf")
+    stored = BulkUpload.objects.get(pk=pending.pk)
+    # Progress updates no longer rewrite the file (SQLite rewrites the whole record on UPDATE).
+    assert stored.status == UploadStatus.VALIDATING and bytes(stored.data) == b""
+    assert services._claim(pending.pk) is None
+    assert services.process_upload(upload_id=pending.pk) == "skipped"
+    assert Barrier.objects.count() == 0
+
+
 def test_rejected_upload_page_lists_errors_and_offers_them_as_csv(client, association_staff, member_firms, run_tasks):
     done = upload(run_tasks, association_staff, csv_file([row(member_firms[0].brn_display, sectors="=우주")]))
     client.force_login(association_staff)

@@ -4,6 +4,7 @@ flags, k-anonymity, and that nothing unpublished ever shows."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import xml.etree.ElementTree as ET
@@ -329,6 +330,36 @@ def test_agency_official_cannot_withdraw(client, published, agency_official):
     response = client.post(reverse("register:withdraw", args=[published.barrier_id]), {"reason": "x"})
     assert response.status_code == 403
     assert selectors.public_publications().exists()
+
+
+def test_plain_search_pages_skip_barriers_that_left_the_register(
+    client, monkeypatch, firm, firm_member, city_official, agency
+):
+    """A plain search pages publications first and checks barriers after (``SearchNewest``): the
+    pages must still be exactly the joined query's, without the barriers their filer withdrew."""
+    from barriers.services.intake import withdraw_barrier
+
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    published = [publish(firm, firm_member, city_official, agency, title=f"드론 비행 애로 {n}") for n in range(7)]
+    publish(firm, firm_member, city_official, agency, title="배송 로봇 보도 통행")  # does not match
+    newest_first = published[::-1]
+    gone = [*newest_first[:3], newest_first[-1]]  # their publications stay live
+    for publication in gone:
+        withdraw_barrier(barrier_id=publication.barrier_id, actor=firm_member, reason="자체 해결")
+    expected = [p.pk for p in newest_first if p not in gone]
+    search = selectors.RegisterFilter(q="드론 비행")
+
+    assert isinstance(selectors.register_page_ids(search), selectors.SearchNewest)
+    assert list(selectors.register_ids(search)) == expected
+    first = client.get(reverse("register:index"), {"q": "드론 비행"})
+    second = client.get(reverse("register:index"), {"q": "드론 비행", "page": 2})
+    assert first.context["page"].paginator.count == 3
+    assert [row.publication.pk for row in first.context["rows"]] == expected[:2]  # read further once
+    assert [row.publication.pk for row in second.context["rows"]] == expected[2:]
+    # Any other filter or order goes through the one joined query.
+    for changes in ({"sort": selectors.Sort.AFFECTED}, {"sector": "robots"}, {"overdue": True}):
+        other = dataclasses.replace(search, **changes)
+        assert not isinstance(selectors.register_page_ids(other), selectors.SearchNewest)
 
 
 def test_large_results_show_a_capped_count(client, monkeypatch, firm, firm_member, city_official, agency):

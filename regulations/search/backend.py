@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import connection
 
+from regulations.search.names import forget_names
 from regulations.search.schema import ARTICLE_FTS, STATUTE_FTS
 
 
@@ -109,14 +110,13 @@ def term_frequencies(tokens: list[str]) -> dict[str, int]:
         return {str(token): int(df) for token, df in cursor.fetchall()}
 
 
-def article_tokens(ids: list[int]) -> list[tuple[int, str, str, int, str, str]]:
-    """(id, statute id, statute kind, position, tokens, title tokens) of the given articles."""
+def article_tokens(ids: list[int]) -> list[tuple[int, str, int, str, str]]:
+    """(id, statute id, position, tokens, title tokens) of the given articles."""
     if not ids:
         return []
     sql = (
-        "SELECT a.id, a.statute_id, s.kind, a.position, a.tokens, a.title_tokens FROM regulations_article a"
-        " JOIN regulations_statute s ON s.law_id = a.statute_id"
-        f" WHERE a.id IN ({', '.join(['%s'] * len(ids))})"
+        "SELECT id, statute_id, position, tokens, title_tokens FROM regulations_article"
+        f" WHERE id IN ({', '.join(['%s'] * len(ids))})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
@@ -147,7 +147,9 @@ def statute_candidates(*, terms: list[str], filters: Filters, limit: int) -> lis
 
 
 def rebuild_statute_index() -> None:
-    """Refill the SQLite statute name index from ``Statute.name_tokens`` (PostgreSQL: generated)."""
+    """Refill the SQLite statute name index from ``Statute.name_tokens`` (PostgreSQL: generated),
+    and make every process reload its in-memory name table."""
+    forget_names()
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:

@@ -19,10 +19,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from core.errors import ValidationFailed
-from regulations.models import KIND_WEIGHT, Article, Statute, StatuteAlias
+from regulations.models import KIND_WEIGHT, Article, Statute
 from regulations.search import backend
 from regulations.search.analysis import query_terms
-from regulations.search.names import Mention, clean_name, statute_by_name_or_alias, statutes_mentioned
+from regulations.search.names import NameMention, NameTable, clean_name, name_table
 
 MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
@@ -30,6 +30,7 @@ RETRIEVAL_TERMS = 32  # the most informative query terms used for candidate retr
 RETRIEVAL_POSTINGS = 20_000  # … as long as they match at most this many articles together
 MIN_RETRIEVAL = 3
 CANDIDATES = 200
+NAME_CANDIDATES = 200  # statutes whose names share query terms, scored for name evidence
 COMMON_SHARE = 0.2  # terms in more than this share of articles only re-rank, never retrieve
 DOCS_KEY = "#docs"
 TOKENS_KEY = "#tokens"
@@ -102,6 +103,12 @@ def _retrieval_terms(terms: list[str], stats: Stats) -> list[tuple[str, int]]:
     return [(t, max(1, int(stats.idf(t) * 1000))) for t in chosen]
 
 
+def _ranking_terms(terms: list[str], stats: Stats) -> list[str]:
+    """The terms articles are scored on: those some article has (a term no article has cannot
+    score)."""
+    return [t for t in terms if stats.df.get(t, 0) > 0]
+
+
 # -- snippets ------------------------------------------------------------------------------------
 
 
@@ -167,23 +174,21 @@ def _statute_q(filters: backend.Filters, prefix: str = "") -> Q:
     return q
 
 
-def _tiebreak(statute: Statute) -> tuple[int, str]:
-    return (KIND_WEIGHT.get(statute.kind, 9), statute.law_id)
-
-
 # -- articles ------------------------------------------------------------------------------------
 
 
-def _article_reference(query: str, mentions: list[Mention]) -> tuple[Statute, str, tuple[int, int]] | None:
-    """(statute, 제N조[의M], span) when the query names a statute and then an article number."""
+def _article_reference(
+    query: str, mentions: list[NameMention], table: NameTable
+) -> tuple[str, str, tuple[int, int]] | None:
+    """(statute id, 제N조[의M], span) when the query names a statute and then an article number."""
     for match in _ARTICLE_REF_RE.finditer(query):
         number = f"제{match.group(1)}조" + (f"의{match.group(2)}" if match.group(2) else "")
         before = [m for m in mentions if m.end <= match.start()]
         if before:
-            return before[-1].statute, number, match.span()
-        statute = statute_by_name_or_alias(query[: match.start()])
-        if statute is not None:
-            return statute, number, (0, match.end())
+            return before[-1].law_id, number, match.span()
+        law_id = table.lookup(query[: match.start()])
+        if law_id is not None:
+            return law_id, number, (0, match.end())
     return None
 
 
@@ -198,15 +203,15 @@ class _Ranked:
     mentioned: set[str]
 
 
-def _rank_articles(text: str, filters: backend.Filters, mentions: list[Mention]) -> _Ranked:
-    reference = _article_reference(text, mentions)
+def _rank_articles(text: str, filters: backend.Filters, mentions: list[NameMention], table: NameTable) -> _Ranked:
+    reference = _article_reference(text, mentions, table)
     cited: Article | None = None
     if reference is not None:
-        ref_statute, number, _span = reference
+        ref_law_id, number, _span = reference
         cited = (
             Article.objects.select_related("statute", "statute__agency")
-            .defer("statute__annexes", "statute__pending")
-            .filter(_statute_q(filters, "statute__"), statute=ref_statute, number=number)
+            .defer("statute__annexes", "statute__pending", "tokens", "title_tokens")
+            .filter(_statute_q(filters, "statute__"), statute_id=ref_law_id, number=number)
             .first()
         )
     # What is left once statute names and the article number are taken out is the topic.
@@ -215,7 +220,7 @@ def _rank_articles(text: str, filters: backend.Filters, mentions: list[Mention])
     for start, end in cut:
         residual = residual[:start] + " " + residual[end:]
     terms = query_terms(residual)
-    mentioned = {m.statute.law_id for m in mentions}
+    mentioned = {m.law_id for m in mentions}
     if not terms:
         return _Ranked(cited, [], [], None, mentioned)
     stats = _stats(terms)
@@ -229,28 +234,27 @@ def _rank_articles(text: str, filters: backend.Filters, mentions: list[Mention])
     ids = {pk for pk, _w in candidate_ids} - ({cited.pk} if cited else set())
     # Score on tokens only; load the full rows just for the results shown.
     rows = backend.article_tokens(list(ids))
-    wanted = set(terms)
+    wanted = set(_ranking_terms(terms, stats))
     scored: list[tuple[float, int, str, int, int]] = []
-    needles = [(term, f" {term} ") for term in wanted]
-    for pk, statute_id, statute_kind, position, tokens, title_tokens in rows:
-        # Term frequencies by substring counts in C over the space-separated tokens: a query's
-        # few terms cost less than splitting and counting a whole article (an immediately
-        # repeated token counts once, which BM25's saturation hardly notices).
-        padded = f" {tokens} "
-        length = tokens.count(" ") + 1 if tokens else 1
+    statutes = table.statutes
+    is_wanted = wanted.__contains__
+    for pk, statute_id, position, tokens, title_tokens in rows:
+        # Term frequencies in one pass over the article's tokens, in C (split, filter, Counter):
+        # its cost is the article's length, whatever the number of query terms.
+        words = tokens.split()
+        length = len(words) or 1
         norm = BM25_K1 * (1 - BM25_B + BM25_B * length / stats.avg_len)
         score = 0.0
-        for term, needle in needles:
-            n = padded.count(needle)
-            if n:
-                score += idf[term] * n * (BM25_K1 + 1) / (n + norm)
+        for term, n in sorted(Counter(filter(is_wanted, words)).items()):
+            score += idf[term] * n * (BM25_K1 + 1) / (n + norm)
         if title_tokens:
             score += 0.5 * sum(idf[t] for t in wanted.intersection(title_tokens.split()))
         if statute_id in mentioned:
             score *= 1.5
         if not title_tokens and f"{tokens} ".startswith("삭제 "):
             score *= 0.1  # a deleted article (삭제 <2020.1.1>) only matches on its stub
-        scored.append((round(score, 6), KIND_WEIGHT.get(statute_kind, 9), statute_id, position, pk))
+        entry = statutes.get(statute_id)
+        scored.append((round(score, 6), KIND_WEIGHT.get(entry.kind if entry else "", 9), statute_id, position, pk))
     scored.sort(key=lambda row: (-row[0], row[1], row[2], row[3]))
     return _Ranked(cited, [(row[0], row[4], row[2]) for row in scored], terms, stats, mentioned)
 
@@ -270,8 +274,8 @@ def search_articles(
     if not text:
         return []
     filters = _filters(kind=kind, agency_id=agency_id, sector=sector, law_ids=(statute.law_id,) if statute else ())
-    mentions = statutes_mentioned(text)
-    ranked = _rank_articles(text, filters, mentions)
+    table = name_table()
+    ranked = _rank_articles(text, filters, table.mentions(text), table)
     hits: list[SearchHit] = []
     if ranked.reference is not None:
         article = ranked.reference
@@ -305,6 +309,25 @@ def search_articles(
 # -- statutes ------------------------------------------------------------------------------------
 
 
+def _allowed_statutes(filters: backend.Filters, table: NameTable) -> set[str] | None:
+    """Ids of the statutes the filters allow (``None``: all), from the name table plus, for a
+    sector, one query."""
+    if filters.empty:
+        return None
+    allowed = {
+        law_id
+        for law_id, entry in table.statutes.items()
+        if (not filters.kind or entry.kind == filters.kind)
+        and (filters.agency_id is None or entry.agency_id == filters.agency_id)
+    }
+    if filters.sector_code:
+        in_sector = Statute.sectors.through.objects.filter(sector__code=filters.sector_code).values_list(
+            "statute_id", flat=True
+        )
+        allowed &= set(in_sector)
+    return allowed
+
+
 def search_statutes(
     query: str,
     *,
@@ -320,32 +343,30 @@ def search_statutes(
     if not text:
         return []
     filters = _filters(kind=kind, agency_id=agency_id, sector=sector)
-    allowed = Statute.objects.filter(_statute_q(filters)).select_related("agency").distinct()
-    best: dict[str, tuple[float, str, Statute]] = {}
+    table = name_table()
+    allowed = _allowed_statutes(filters, table)
+    best: dict[str, tuple[float, str]] = {}
 
-    def offer(statute: Statute, score: float, match: str) -> None:
-        current = best.get(statute.law_id)
+    def offer(law_id: str, score: float, match: str) -> None:
+        if allowed is not None and law_id not in allowed:
+            return
+        current = best.get(law_id)
         if current is None or score > current[0]:
-            best[statute.law_id] = (score, match, statute)
+            best[law_id] = (score, match)
 
-    exact = statute_by_name_or_alias(text)
-    mentions = statutes_mentioned(text)
-    named = {m.statute.pk for m in mentions} | ({exact.pk} if exact else set())
-    if named and (filters.kind or filters.agency_id is not None or filters.sector_code):
-        named &= set(allowed.filter(pk__in=named).values_list("pk", flat=True))
-    if exact is not None and exact.pk in named:
-        offer(exact, 1000.0, "name" if clean_name(exact.name) == text else "alias")
+    exact = table.lookup(text)
+    if exact is not None:
+        offer(exact, 1000.0, "name" if clean_name(table.statutes[exact].name) == text else "alias")
+    mentions = table.mentions(text)
     for mention in mentions:
-        if mention.statute.pk in named:
-            offer(mention.statute, 800.0 + len(mention.text), "alias" if mention.via_alias else "name")
+        offer(mention.law_id, 800.0 + len(mention.text), "alias" if mention.via_alias else "name")
     if 2 <= len(text) <= 100:  # a long description is not a name fragment
-        for statute in allowed.filter(name__icontains=text)[:100]:
-            offer(statute, 600.0 - len(statute.name) / 100, "name")
-        for alias in StatuteAlias.objects.filter(name__icontains=text, statute__in=allowed).select_related(
-            "statute", "statute__agency"
-        )[:100]:
-            offer(alias.statute, 590.0 - len(alias.name) / 100, "alias")
-    ranked_articles = _rank_articles(text, filters, mentions)
+        names, aliases = table.containing(text)
+        for law_id in [i for i in names if allowed is None or i in allowed][:100]:
+            offer(law_id, 600.0 - len(table.statutes[law_id].name) / 100, "name")
+        for alias, law_id in [a for a in aliases if allowed is None or a[1] in allowed][:100]:
+            offer(law_id, 590.0 - len(alias) / 100, "alias")
+    ranked_articles = _rank_articles(text, filters, mentions, table)
     terms = ranked_articles.terms or query_terms(text)
     if terms:
         stats = ranked_articles.stats or _stats(terms)
@@ -361,28 +382,38 @@ def search_statutes(
             law_id: sum(w * v for w, v in zip(EVIDENCE_WEIGHTS, vals, strict=False))
             for law_id, vals in evidence.items()
         }
-        # Name evidence: the share of the query's information found in the statute's name.
-        name_hits = backend.statute_candidates(terms=terms, filters=filters, limit=200)
-        name_scores: dict[str, float] = {}
-        if name_hits:
-            for law_id, name_tokens in Statute.objects.filter(pk__in=[pk for pk, _n in name_hits]).values_list(
-                "law_id", "name_tokens"
-            ):
-                name_scores[law_id] = 40.0 * sum(idf[t] for t in set(terms) & set(name_tokens.split())) / total_idf
+        # Name evidence: the share of the query's information found in the statute's name (or an
+        # alias), for the NAME_CANDIDATES statutes sharing the most query terms with their names.
+        wanted = set(terms)
+        shared = {
+            law_id: wanted & table.statutes[law_id].name_tokens
+            for law_id in table.with_tokens(wanted)
+            if allowed is None or law_id in allowed
+        }
+        name_ids = sorted(shared, key=lambda law_id: (-len(shared[law_id]), law_id))[:NAME_CANDIDATES]
+        name_scores = {law_id: 40.0 * sum(idf[t] for t in shared[law_id]) / total_idf for law_id in name_ids}
         combined = {k: text_scores.get(k, 0.0) + name_scores.get(k, 0.0) for k in set(text_scores) | set(name_scores)}
         # Decrees and rules lend part of their score to their act, which is what firms cite.
-        parents = dict(
-            Statute.objects.filter(pk__in=list(combined), parent__isnull=False).values_list("law_id", "parent_id")
-        )
-        for law_id, parent_id in parents.items():
-            combined[parent_id] = max(combined.get(parent_id, 0.0), 0.0) + 0.3 * combined[law_id]
+        for law_id in sorted(combined):
+            entry = table.statutes.get(law_id)
+            if entry is not None and entry.parent_id:
+                combined[entry.parent_id] = max(combined.get(entry.parent_id, 0.0), 0.0) + 0.3 * combined[law_id]
         top_ids = sorted(combined, key=lambda k: -combined[k])[: limit * 2]
-        loaded = {s.law_id: s for s in allowed.filter(pk__in=top_ids).defer("annexes", "pending")}
         for law_id in top_ids:
-            if law_id in loaded:
-                offer(loaded[law_id], min(combined[law_id], 500.0), "text" if law_id in text_scores else "name")
-    ranked = sorted(best.values(), key=lambda v: (-round(v[0], 6), *_tiebreak(v[2])))
+            if law_id in table.statutes:
+                offer(law_id, min(combined[law_id], 500.0), "text" if law_id in text_scores else "name")
+
+    def order(item: tuple[str, tuple[float, str]]) -> tuple[float, int, str]:
+        law_id, (score, _match) = item
+        entry = table.statutes.get(law_id)
+        return (-round(score, 6), KIND_WEIGHT.get(entry.kind if entry else "", 9), law_id)
+
+    ranked = sorted(best.items(), key=order)[:limit]
+    # One query for the statutes shown (a statute deleted since the table was loaded is skipped).
+    loaded = Statute.objects.select_related("agency").defer("annexes", "pending").in_bulk([i for i, _v in ranked])
+    highlighted = terms or [text.lower()]
     return [
-        SearchHit(statute, None, score, match, highlight(statute.name, terms or [text.lower()]), terms=terms)
-        for score, match, statute in ranked[:limit]
+        SearchHit(loaded[law_id], None, score, match, highlight(loaded[law_id].name, highlighted), terms=terms)
+        for law_id, (score, match) in ranked
+        if law_id in loaded
     ]

@@ -140,3 +140,37 @@ def test_too_long_query_is_refused_with_a_code(imported):
 def test_search_on_empty_database_returns_nothing(db):
     assert search_statutes("의료법") == []
     assert search_articles("보도 통행") == []
+
+
+# -- the in-memory name table follows changes ---------------------------------------------------
+
+
+def test_alias_saved_after_a_search_is_found_at_once(imported):
+    from regulations.models import Statute, StatuteAlias
+
+    assert statute_by_name_or_alias("보도통행법") is None
+    StatuteAlias.objects.create(statute=Statute.objects.get(pk="001638"), name="보도통행법")
+
+    assert statute_by_name_or_alias("보도통행법").law_id == "001638"
+    assert search_statutes("보도통행법")[0].statute.law_id == "001638"
+    assert [m.statute.law_id for m in statutes_mentioned("보도통행법 위반")] == ["001638"]
+
+
+def test_renamed_and_deleted_statutes_leave_the_name_table(imported):
+    from regulations.models import Statute
+
+    assert statute_by_name_or_alias("의료법").law_id == "001788"
+    statute = Statute.objects.get(pk="001788")
+    statute.name = "의료인법"
+    statute.save()
+
+    assert statute_by_name_or_alias("의료인법").law_id == "001788"
+    assert statute_by_name_or_alias("의료법") is None
+    Statute.objects.filter(pk="001788").delete()
+    assert statute_by_name_or_alias("의료인법") is None
+    assert all(h.statute.law_id != "001788" for h in search_statutes("의료인법 원격의료"))
+
+
+def test_mentions_are_word_initial_only(imported):
+    assert statutes_mentioned("국민의료법 시행") == []
+    assert [m.text for m in statutes_mentioned("도로교통법과 의료법")] == ["도로교통법", "의료법"]

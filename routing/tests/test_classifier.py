@@ -269,3 +269,78 @@ def test_article_retriever_sector_boost_prefers_the_sector_laws():
     boosted_scores, _ = boosted.law_scores([text])
     finance = plain.law_ids.index("010199")
     assert boosted_scores[0, finance] == pytest.approx(3.0 * plain_scores[0, finance])
+
+
+def _bare_router(index) -> Router:
+    return Router(index=index, retriever=None, agencies=AgencyNames.from_files(), law_sectors={})
+
+
+def test_decree_rate_follows_the_labels_and_falls_back_to_the_overall_rate(index):
+    router = _bare_router(index)
+    # 자본시장법 always comes with its 시행령 in these labels; 의료법 never does.
+    labels = [["010513", "010514"]] * 4 + [["001788"]] * 4
+    router._fit_label_statistics(labels)
+    rates = router.decree_rates
+    assert rates is not None and router.statute_counts == {"010513": 4, "010514": 4, "001788": 4}
+    overall = rates[("", "시행령")]
+    assert rates[("010513", "시행령")] > overall > rates[("001788", "시행령")]
+    assert ("011357", "시행령") not in rates  # a law the labels never name: the caller uses the overall rate
+
+
+def test_retrieval_hubs_count_complaints_that_retrieve_a_law_among_their_first_three(index):
+    from routing.classifier import _Analysis
+    from routing.references import ExtractionResult
+
+    def analysis(*law_ids: str) -> _Analysis:
+        hits = [(law_id, 1.0, "제1조", "") for law_id in law_ids]
+        return _Analysis(text="x", morphemes=[], refs=ExtractionResult("x", [], []), retrieved=hits)
+
+    router = _bare_router(index)
+    router._fit_retrieval_hubs(
+        [analysis("001788", "010199", "011357", "010513"), analysis("001788"), analysis("010199", "001788")]
+    )
+    hubs = router.retrieval_hubs
+    assert hubs is not None
+    assert hubs["001788"] == pytest.approx(1.0)
+    assert hubs["010199"] == pytest.approx(2 / 3)
+    assert "010513" not in hubs  # fourth place does not count
+
+
+def test_statute_tokens_carry_the_ministry_so_they_transfer_to_unseen_rules(router):
+    from routing.classifier import _Analysis
+    from routing.references import extract_references
+
+    text = "「전자금융거래법」 제21조"
+    tokens = router._tokens(_Analysis(text=text, morphemes=[], refs=extract_references(text, router.index))).split()
+    assert "§e010199" in tokens and "§em_금융위원회" in tokens
+
+
+def test_decree_of_a_named_law_becomes_a_candidate_with_its_pairing_rate(router):
+    from routing.classifier import _S_COOCCURS
+
+    analysis = router.analyse(["「자본시장과 금융투자업에 관한 법률」 때문에 토큰증권 발행이 막혀 있습니다"])[0]
+    features = router._matrix([analysis])
+    assert router.agency_model is not None
+    ev = router._evidence(
+        analysis, router.agency_model.predict_proba(features)[0], router._statute_probabilities(features)[0]
+    )
+    assert "010513" in ev.statutes and ev.statutes["010513"].suggestion.explicit
+    decree = ev.statutes["010514"]  # 자본시장법 시행령: not named, proposed from its law
+    assert not decree.suggestion.explicit
+    assert router.decree_rates is not None
+    assert decree.features[_S_COOCCURS] == pytest.approx(router.decree_rates[("", "시행령")])  # never labelled
+
+
+def test_statute_selection_uses_a_stricter_threshold_when_the_text_names_a_statute():
+    from routing.classifier import _select_statutes
+
+    def key(c):
+        return c
+
+    named_text = [(0.95, True), (0.5, False), (0.2, False)]
+    unnamed_text = [(0.5, False), (0.3, False), (0.1, False)]
+    assert _select_statutes(named_text, key, implied=0.25, named=0.6, limit=4) == [(0.95, True)]
+    assert _select_statutes(unnamed_text, key, implied=0.25, named=0.6, limit=4) == [(0.5, False), (0.3, False)]
+    # nothing above the threshold: the best candidate still, never more than the limit
+    assert _select_statutes(unnamed_text, key, implied=0.9, named=0.9, limit=4) == [(0.5, False)]
+    assert _select_statutes(unnamed_text, key, implied=0.0, named=0.0, limit=2) == unnamed_text[:2]

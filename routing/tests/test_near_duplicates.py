@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from routing.near_duplicates import BarrierFeatures, NearDuplicateIndex, bcubed, pair_score, pairwise
+from routing.near_duplicates import (
+    BarrierFeatures,
+    DocumentFrequencies,
+    LinkSettings,
+    NearDuplicateIndex,
+    bcubed,
+    pair_score,
+    pairwise,
+    text_similarity,
+)
 
 
 def _f(words, statutes=(), articles=()):
@@ -27,16 +36,52 @@ def test_unrelated_text_starts_a_new_group():
     assert index.link("b", _f("드론 비행 승인 공역 촬영 허가 항공"))[0] == "b"
 
 
-def test_shared_article_raises_the_pair_score():
+WITH_STATUTES = LinkSettings(statute_weight=0.2, article_weight=0.3, conflict_penalty=0.3)
+
+
+def test_shared_article_raises_the_pair_score_when_weighted():
     a = _f("배달 로봇 보도 통행", statutes={"L1"}, articles={"L1 제2조"})
     b = _f("로봇 배송 인도 주행", statutes={"L1"}, articles={"L1 제2조"})
-    assert pair_score(a, b) > pair_score(_f("배달 로봇 보도 통행"), _f("로봇 배송 인도 주행"))
+    plain = pair_score(_f("배달 로봇 보도 통행"), _f("로봇 배송 인도 주행"), WITH_STATUTES)
+    assert pair_score(a, b, WITH_STATUTES) > plain
+    assert pair_score(a, b) == plain  # by default statutes only steer the LSH candidates
 
 
-def test_same_law_different_articles_is_penalised():
+def test_same_law_different_articles_is_penalised_when_weighted():
     a = _f(TELEMED, statutes={"L1"}, articles={"L1 제34조"})
     b = _f(TELEMED, statutes={"L1"}, articles={"L1 제50조"})
-    assert pair_score(a, b) < pair_score(_f(TELEMED), _f(TELEMED))
+    assert pair_score(a, b, WITH_STATUTES) < pair_score(_f(TELEMED), _f(TELEMED), WITH_STATUTES)
+
+
+def test_a_shared_rare_word_counts_more_than_a_shared_common_word():
+    frequencies = DocumentFrequencies()
+    for n in range(5):
+        frequencies.add({"규제", f"업종{n}"})
+    frequencies.add({"스톡옵션"})
+    common = text_similarity(frozenset({"규제", "세금"}), frozenset({"규제", "인재"}), frequencies)
+    rare = text_similarity(frozenset({"스톡옵션", "세금"}), frozenset({"스톡옵션", "인재"}), frequencies)
+    assert rare > common > 0
+    assert text_similarity(frozenset({"규제"}), frozenset({"세금"}), frequencies) == 0.0
+
+
+def test_a_text_joins_the_group_it_fits_on_average_not_one_lucky_member():
+    index = NearDuplicateIndex(settings=LinkSettings(link_threshold=0.01))
+    index.insert("a1", _f("드론 비행 승인 공역 촬영 허가"), group="A")
+    index.insert("a2", _f("은행 대출 금리 담보 심사"), group="A")
+    index.insert("a3", _f("의료 기기 변경 허가 소프트웨어"), group="A")
+    index.insert("b1", _f("드론 비행 야간 승인 절차"), group="B")
+    index.insert("b2", _f("드론 비행 공역 야간 제한"), group="B")
+    group, score = index.link("new", _f("드론 비행 승인 공역 촬영 야간"))
+    assert group == "B" and score > 0
+
+
+def test_removing_a_barrier_forgets_its_words_and_membership():
+    index = NearDuplicateIndex()
+    index.link("a", _f(TELEMED))
+    index.link("b", _f(TELEMED))
+    index.remove("b")
+    assert index.frequencies.documents == 1 and index.members["a"] == ["a"]
+    assert index.link("c", _f(TELEMED))[0] == "a"
 
 
 def test_paraphrase_sharing_statute_and_article_is_linked():

@@ -226,7 +226,7 @@ def test_confirming_sets_the_statement(routing_on, sectors, submit, city_officia
 
 def test_merge_moves_every_member_and_leaves_a_pointer(routing_on, sectors, submit, city_official):
     medical = _regulation_of(submit(body=MEDICAL))
-    payments = _regulation_of(submit(body=PAYMENTS, sectors=("fintech",)))
+    payments = _regulation_of(submit(body=PAYMENTS, title="선불 충전 한도", sectors=("fintech",)))
     merged = services.merge_recurring(source_id=payments.pk, target_id=medical.pk, actor=city_official)
     assert merged.pk == medical.pk and merged.member_count == 2
     payments.refresh_from_db()
@@ -238,7 +238,7 @@ def test_merge_moves_every_member_and_leaves_a_pointer(routing_on, sectors, subm
 
 def test_merge_is_refused_into_itself_and_for_non_officials(routing_on, sectors, submit, city_official, outsider):
     regulation = _regulation_of(submit(body=MEDICAL))
-    other = _regulation_of(submit(body=PAYMENTS, sectors=("fintech",)))
+    other = _regulation_of(submit(body=PAYMENTS, title="선불 충전 한도", sectors=("fintech",)))
     with pytest.raises(ValidationFailed):
         services.merge_recurring(source_id=regulation.pk, target_id=regulation.pk, actor=city_official)
     with pytest.raises(NotPermitted):
@@ -248,10 +248,10 @@ def test_merge_is_refused_into_itself_and_for_non_officials(routing_on, sectors,
 def test_a_new_barrier_similar_to_a_merged_one_joins_the_absorbing_regulation(
     routing_on, sectors, submit, city_official
 ):
-    payments = _regulation_of(submit(body=PAYMENTS, sectors=("fintech",)))
+    payments = _regulation_of(submit(body=PAYMENTS, title="선불 충전 한도", sectors=("fintech",)))
     medical = _regulation_of(submit(body=MEDICAL))
     services.merge_recurring(source_id=payments.pk, target_id=medical.pk, actor=city_official)
-    again = submit(body=PAYMENTS, sectors=("fintech",))
+    again = submit(body=PAYMENTS, title="선불 충전 한도", sectors=("fintech",))
     assert _regulation_of(again) == medical
 
 
@@ -350,6 +350,6 @@ def test_answer_once_is_refused_to_firms_and_the_city(routing_on, sectors, submi
 
 def test_refresh_all_skips_merged(routing_on, sectors, submit, city_official):
     a = _regulation_of(submit(body=MEDICAL))
-    b = _regulation_of(submit(body=PAYMENTS, sectors=("fintech",)))
+    b = _regulation_of(submit(body=PAYMENTS, title="선불 충전 한도", sectors=("fintech",)))
     services.merge_recurring(source_id=b.pk, target_id=a.pk, actor=city_official)
     assert services.refresh_all_recurring() == 1

@@ -180,7 +180,10 @@ def test_list_filters_by_sector_and_agency(
     routing_on, sectors, submit, client, city_official, health_ministry, finance_commission
 ):
     medical = [submit(body=MEDICAL), submit(body=MEDICAL_2)]
-    payments = [submit(body=PAYMENTS, sectors=("fintech",)), submit(body=PAYMENTS, sectors=("fintech",))]
+    payments = [
+        submit(body=PAYMENTS, title="선불 충전 한도", sectors=("fintech",)),
+        submit(body=PAYMENTS, title="선불 충전 한도", sectors=("fintech",)),
+    ]
     client.force_login(city_official)
     medical_reg, payments_reg = _regulation_of(medical[0]), _regulation_of(payments[0])
     assert medical_reg != payments_reg
@@ -193,7 +196,7 @@ def test_list_filters_by_sector_and_agency(
 
 def test_merge_split_and_confirm_through_the_page(routing_on, sectors, submit, client, city_official):
     a = submit(body=MEDICAL)
-    b = submit(body=PAYMENTS, sectors=("fintech",))
+    b = submit(body=PAYMENTS, title="선불 충전 한도", sectors=("fintech",))
     ra, rb = _regulation_of(a), _regulation_of(b)
     client.force_login(city_official)
     response = client.post(reverse("routing:merge", args=[rb.pk]), {"target": ra.pk})

@@ -93,6 +93,7 @@ PAGES: dict[str, Policy] = {
     "accounts:sign_up": public(),
     "accounts:two_factor": signed_in(),
     "accounts:two_factor_setup": signed_in(),
+    "accounts:two_factor_backup_codes": signed_in(),
     "accounts:api_tokens": signed_in(),
     "accounts:revoke_api_token": post_only(),
     "accounts:resend_confirmation": post_only(),

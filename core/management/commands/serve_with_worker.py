@@ -26,6 +26,7 @@ PERIODIC_JOBS: tuple[tuple[str, int], ...] = (
     ("refresh_dashboards", 5 * 60),
     ("retry_notifications", 5 * 60),
     ("send_survey_mail", 60 * 60),
+    ("refresh_recurring", 60 * 60),
     ("notify_program_matches", 24 * 60 * 60),
     ("barrier_digest", 24 * 60 * 60),
     ("apply_retention", 24 * 60 * 60),

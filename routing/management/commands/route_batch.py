@@ -3,7 +3,8 @@
     python manage.py route_batch IN.jsonl OUT.jsonl [--model PATH] [--no-db]
 
 Reads lines ``{"id", "title", "text"}`` (other fields ignored) and writes one line per input:
-``{"id", "sector", "sector_scores", "ministries", "statutes", "articles", "group"}``. Inputs
+``{"id", "sector", "sector_scores", "ministries", "statutes", "articles", "group"}`` (sector codes
+as in barriers-dev.jsonl: fintech, mobility, robot, ai, biohealth, other). Inputs
 with the same ``group`` concern the same underlying rule: ``R<n>`` is recurring regulation n
 already in the database (its barriers seed the near-duplicate index), ``N<n>`` a new group
 formed within the batch. The whole input is validated before anything is routed; the output is
@@ -147,6 +148,17 @@ def seed_from_database(index: NearDuplicateIndex) -> int:
         raise CommandError(f"데이터베이스를 읽을 수 없습니다 (run migrate, or pass --no-db): {exc}") from exc
 
 
+# The batch speaks the labelled data's sector codes (barriers-dev.jsonl: fintech, mobility, robot,
+# ai, biohealth, other), so its output can be scored against such labels directly; inside Haechi
+# the robots sector's code is "robots".
+_BATCH_SECTOR_CODES = {"robots": "robot"}
+
+
+def batch_sector_code(code: str) -> str:
+    """A sector code as the labelled data spells it."""
+    return _BATCH_SECTOR_CODES.get(code, code)
+
+
 def route_items(router: Router, items: list[dict[str, str]], index: NearDuplicateIndex) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     new_groups: dict[str, str] = {}
@@ -162,8 +174,8 @@ def route_items(router: Router, items: list[dict[str, str]], index: NearDuplicat
             rows.append(
                 {
                     "id": item["id"],
-                    "sector": p["sector"],
-                    "sector_scores": p["sector_scores"],
+                    "sector": batch_sector_code(p["sector"]),
+                    "sector_scores": {batch_sector_code(k): v for k, v in p["sector_scores"].items()},
                     "ministries": p["ministries"],
                     "statutes": p["statutes"],
                     "articles": p["articles"],
