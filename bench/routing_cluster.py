@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sklearn.model_selection import GroupKFold  # noqa: E402
 
+from bench.routing_eval import gold_laws_and_articles  # noqa: E402
 from routing.classifier import Router, RouterWeights, load_labelled  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -68,16 +69,7 @@ def prepare(folds: int, cache_dir: Path) -> dict:
             routed[i] = [(index.law_of(s.law_id), s.score, list(s.articles), s.explicit) for s in r.statutes]
     rows = []
     for k, (item, a) in enumerate(zip(items, analyses, strict=True)):
-        gold_laws, gold_arts = set(), set()
-        for name in item.statutes:
-            rec = index.by_name(name)
-            if rec is not None:
-                gold_laws.add(index.law_of(rec.law_id))
-        for art in item.articles:
-            name, _, no = art.rpartition(" ")
-            rec = index.by_name(name)
-            if rec is not None:
-                gold_arts.add(f"{index.law_of(rec.law_id)} {no}")
+        gold_laws, gold_arts = gold_laws_and_articles(index, item)
         rows.append({
             "id": item.id, "cluster": item.cluster, "title": item.title, "text": item.full_text,
             "morphemes": list(a.morphemes),

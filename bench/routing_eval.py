@@ -30,6 +30,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -289,8 +290,8 @@ def _clustering(items: list[LabelledBarrier], signatures: list[BarrierFeatures],
     _clustering_run("gold statutes (diagnostic)", items, gold, splits, ((0.0, 0.0), (0.2, 0.2), (0.4, 0.4)))
 
 
-def _gold_signature(router: Router, item: LabelledBarrier, features: BarrierFeatures) -> BarrierFeatures:
-    index = router.index
+def gold_laws_and_articles(index: Any, item: LabelledBarrier) -> tuple[set[str], set[str]]:
+    """The labelled statutes (law level) and articles (``"<law id> 제N조"``) found in the corpus."""
     laws, arts = set(), set()
     for name in item.statutes:
         record = index.by_name(name)
@@ -301,6 +302,11 @@ def _gold_signature(router: Router, item: LabelledBarrier, features: BarrierFeat
         record = index.by_name(name)
         if record is not None:
             arts.add(f"{index.law_of(record.law_id)} {number}")
+    return laws, arts
+
+
+def _gold_signature(router: Router, item: LabelledBarrier, features: BarrierFeatures) -> BarrierFeatures:
+    laws, arts = gold_laws_and_articles(router.index, item)
     return BarrierFeatures(features.morphemes, frozenset(laws), frozenset(arts))
 
 
