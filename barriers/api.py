@@ -97,17 +97,23 @@ def _detail(request: HttpRequest, response: HttpResponse, barrier_id: int) -> di
 def _page(qs: Any, request: HttpRequest, filters: ListFilter) -> dict[str, Any]:
     """One page in the shape of ``BarrierPageOut`` (validated once, by the response schema)."""
     now = timezone.now()
-    count = qs.count()
-    start = (filters.page - 1) * filters.page_size
-    rows = list(qs.prefetch_related("sectors")[start : start + filters.page_size])
-    # Declared closures only matter to rows already overdue (often none on a page: no query then).
+    qs = qs.select_related(None).select_related("firm", "lead_agency").only(*selectors.SUMMARY_FIELDS)
+    page = selectors.page_of(qs, page=filters.page, page_size=filters.page_size)
+    rows = page.rows
+    selectors.prefetch_for_identity(rows, request.user)
+    sectors = selectors.sector_codes_of([b.pk for b in rows]) if rows else {}
+    # Declared closures only matter to rows already overdue.
     overdue = any(b.due_at is not None and b.due_at < now for b in rows)
     closures = deadlines.extra_closures(around=now) if overdue else frozenset()
     return {
-        "count": count,
+        "count": page.count,
+        "count_capped": page.count_capped,
+        "has_more": page.has_more,
         "page": filters.page,
         "page_size": filters.page_size,
-        "results": [presenters.summary(b, request.user, now=now, closures=closures) for b in rows],
+        "results": [
+            presenters.summary(b, request.user, now=now, closures=closures, sector_codes=sectors[b.pk]) for b in rows
+        ],
     }
 
 
@@ -148,20 +154,21 @@ def list_barriers(request: HttpRequest, filters: Query[ListFilter]) -> dict[str,
 def queue(request: HttpRequest, filters: Query[ListFilter]) -> dict[str, Any]:
     require(request.user, "barrier.queue")
     qs = selectors.work_queue(request.user, as_of=timezone.now(), filters=_queue_filter(filters))
-    # The page lists no assignee (the HTML queue does): join only what the summary shows.
-    return _page(qs.select_related(None).select_related("firm", "lead_agency"), request, filters)
+    return _page(qs, request, filters)
 
 
 @router.post("", response={201: BarrierOut, **ERRORS, 422: ErrorOut}, summary="규제 애로 작성·접수")
 @decorate_view(idempotent("barriers.create"))  # Idempotency-Key: replay, 409 in flight, 422 reused
 def create_barrier(request: HttpRequest, response: HttpResponse, payload: BarrierIn) -> Status[dict[str, Any]]:
     roles = roles_of(request.user)
+    # The firm's name is all the answer shows of it (and its id all the checks need).
+    firms = Firm.objects.only("id", "name")
     if payload.firm_id is not None:
-        firm = Firm.objects.filter(pk=payload.firm_id).first()
+        firm = firms.filter(pk=payload.firm_id).first()
         if firm is None:
             raise ValidationFailed(_("알 수 없는 기업입니다."), field="firm_id")
     elif len(roles.firm_ids) == 1:
-        firm = Firm.objects.get(pk=next(iter(roles.firm_ids)))
+        firm = firms.get(pk=next(iter(roles.firm_ids)))
     else:
         raise ValidationFailed(_("어느 기업의 애로인지 firm_id로 알려 주세요."), field="firm_id")
     fields = payload.dict(exclude={"firm_id"})

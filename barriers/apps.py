@@ -7,4 +7,9 @@ class BarriersConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers this app's rules with the one permissions module.
-        from barriers import permissions  # noqa: F401
+        # Connects the signals that drop the cached deadline policies, closures and sectors.
+        from barriers import (  # noqa: F401
+            deadlines,
+            permissions,  # noqa: F401
+            sector_table,
+        )

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from django.db.models import Q
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 from agencies.models import Agency
 from barriers.models import ClockStep, DeadlinePolicy, NonWorkingDay, RequestKind
@@ -55,12 +58,64 @@ def default_period(*, step: str, kind: str) -> Default:
     return STEP_DEFAULTS[step]
 
 
+# Both tables are tiny and edited by hand in the admin, yet every clock that starts and every list
+# page with an overdue row read them: they are kept in the cache, dropped whenever a row is saved
+# or deleted (below). Processes that do not share a cache (the default in-memory one) see an edit
+# made through another process within CACHE_SECONDS.
+CACHE_SECONDS = 300
+_POLICIES_KEY = "barriers:deadline-policies:v1"
+_CLOSURES_KEY = "barriers:closures:v1"
+
+
+class _Policy(NamedTuple):
+    step: str
+    kind: str
+    agency_id: int | None
+    days: int
+    counting: str
+
+
+def _policies() -> tuple[_Policy, ...]:
+    rows: tuple[_Policy, ...] | None = cache.get(_POLICIES_KEY)
+    if rows is None:
+        fields = _Policy._fields
+        rows = tuple(_Policy(*values) for values in DeadlinePolicy.objects.values_list(*fields))
+        cache.set(_POLICIES_KEY, rows, CACHE_SECONDS)
+    return rows
+
+
+def _all_closures() -> frozenset[dt.date]:
+    days: frozenset[dt.date] | None = cache.get(_CLOSURES_KEY)
+    if days is None:
+        days = frozenset(NonWorkingDay.objects.values_list("day", flat=True))
+        cache.set(_CLOSURES_KEY, days, CACHE_SECONDS)
+    return days
+
+
+def forget_cached_tables(**_kwargs: Any) -> None:
+    """Drop the cached policies and closures (now, and again once the writing transaction
+    commits: a reader between the two could have cached the rows as they were before it)."""
+    cache.delete_many([_POLICIES_KEY, _CLOSURES_KEY])
+    transaction.on_commit(lambda: cache.delete_many([_POLICIES_KEY, _CLOSURES_KEY]))
+
+
+for _model in (DeadlinePolicy, NonWorkingDay):
+    post_save.connect(forget_cached_tables, sender=_model, dispatch_uid=f"barriers.deadlines.{_model.__name__}.save")
+    post_delete.connect(
+        forget_cached_tables, sender=_model, dispatch_uid=f"barriers.deadlines.{_model.__name__}.delete"
+    )
+
+
 def period_for(*, step: str, kind: str, agency: Agency | None) -> Period:
     """The most specific configured period: agency+kind, agency, kind, any — else the default."""
-    agency_q = Q(agency__isnull=True) | (Q(agency=agency) if agency is not None else Q(pk__in=[]))
-    rows = list(DeadlinePolicy.objects.filter(agency_q, Q(kind="") | Q(kind=kind), step=step))
+    agency_id = agency.pk if agency is not None else None
+    rows = [
+        p
+        for p in _policies()
+        if p.step == step and p.kind in ("", kind) and (p.agency_id is None or p.agency_id == agency_id)
+    ]
     if rows:
-        best = max(rows, key=lambda r: (r.agency_id is not None, r.kind != ""))
+        best = max(rows, key=lambda p: (p.agency_id is not None, p.kind != ""))
         return Period(best.days, Counting(best.counting))
     return default_period(step=step, kind=kind).period
 
@@ -69,7 +124,7 @@ def extra_closures(*, around: dt.datetime) -> frozenset[dt.date]:
     """Declared closures near ``around`` (a year either side is plenty for any period)."""
     start = around.date() - dt.timedelta(days=366)
     end = around.date() + dt.timedelta(days=732)
-    return frozenset(NonWorkingDay.objects.filter(day__range=(start, end)).values_list("day", flat=True))
+    return frozenset(day for day in _all_closures() if start <= day <= end)
 
 
 def compute_due(*, started_at: dt.datetime, period: Period) -> dt.datetime:

@@ -38,6 +38,10 @@ def is_holding_agency(roles: Roles, barrier: Barrier) -> bool:
         return False
     if barrier.lead_agency_id in roles.agency_ids:
         return True
+    # A list page prefetches the co-operating agencies (one query for all its rows).
+    prefetched = getattr(barrier, "_prefetched_objects_cache", {}).get("cooperating_agencies")
+    if prefetched is not None:
+        return any(agency.pk in roles.agency_ids for agency in prefetched)
     return barrier.cooperating_agencies.filter(pk__in=roles.agency_ids).exists()
 
 

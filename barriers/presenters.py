@@ -17,7 +17,12 @@ from barriers.models import Barrier, BarrierStatus, DeclineReason
 
 
 def _summary_fields(
-    barrier: Barrier, viewer: Any, *, now: dt.datetime, closures: frozenset[dt.date] | None = None
+    barrier: Barrier,
+    viewer: Any,
+    *,
+    now: dt.datetime,
+    closures: frozenset[dt.date] | None = None,
+    sector_codes: list[str] | None = None,
 ) -> dict[str, Any]:
     shows_identity = can(viewer, "barrier.view_identity", barrier)
     return {
@@ -30,7 +35,7 @@ def _summary_fields(
         "lead_agency": (
             {"code": barrier.lead_agency.code, "name": barrier.lead_agency.name} if barrier.lead_agency else None
         ),
-        "sectors": [s.code for s in barrier.sectors.all()],
+        "sectors": sector_codes if sector_codes is not None else [s.code for s in barrier.sectors.all()],
         "affected_firm_count": barrier.affected_firm_count,
         "submitted_at": barrier.submitted_at,
         "due_at": barrier.due_at,
@@ -58,10 +63,16 @@ def _text_fields(barrier: Barrier) -> dict[str, Any]:
 
 
 def summary(
-    barrier: Barrier, viewer: Any, *, now: dt.datetime, closures: frozenset[dt.date] | None = None
+    barrier: Barrier,
+    viewer: Any,
+    *,
+    now: dt.datetime,
+    closures: frozenset[dt.date] | None = None,
+    sector_codes: list[str] | None = None,
 ) -> dict[str, Any]:
-    """A list row (``BarrierSummaryOut``)."""
-    return _summary_fields(barrier, viewer, now=now, closures=closures)
+    """A list row (``BarrierSummaryOut``). ``sector_codes``: read for the whole page
+    (``selectors.sector_codes_of``); otherwise from ``barrier.sectors``."""
+    return _summary_fields(barrier, viewer, now=now, closures=closures, sector_codes=sector_codes)
 
 
 def detail(barrier: Barrier, viewer: Any, *, now: dt.datetime, fresh: bool = False) -> dict[str, Any]:

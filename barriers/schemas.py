@@ -197,7 +197,13 @@ class BarrierOut(BarrierSummaryOut):
 
 
 class BarrierPageOut(Schema):
-    count: int
+    count: int = Field(
+        description="조건에 맞는 건수. count_capped가 true면 정확히 세지 않은 하한입니다(count건보다 많음)."
+    )
+    count_capped: bool = Field(
+        description="true면 1,000건(또는 이 페이지 끝)까지만 세었습니다: 일치하는 건이 count건보다 많습니다."
+    )
+    has_more: bool = Field(description="다음 페이지가 있으면 true(항상 정확함)")
     page: int
     page_size: int
     results: list[BarrierSummaryOut]

@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.permissions import can
 from accounts.roles import roles_of
+from agencies.models import Agency
 from barriers import deadlines
 from barriers.models import (
     AnswerOutcome,
@@ -24,6 +25,7 @@ from barriers.models import (
     EventKind,
     InternalNote,
 )
+from barriers.sector_table import forget_cached_sectors, sectors_by_code
 from barriers.transitions import FILED, OPEN
 from core.business_days import overdue_business_days
 from core.errors import NotFound
@@ -74,6 +76,89 @@ def overdue_barriers(*, as_of: dt.datetime | None = None) -> QuerySet[Barrier]:
 
 # Long texts a list never shows: left out of list queries (a body may hold 20,000 characters).
 LIST_DEFERRED = ("body", "statutes_named", "desired_change", "harm_lost_market")
+# What a list row (``presenters.summary``) and the permission rules it asks read: the only
+# columns an API list page loads (with ``select_related("firm", "lead_agency")``).
+SUMMARY_FIELDS = (
+    "id",
+    "title",
+    "status",
+    "kind",
+    "firm_id",
+    "firm__name",
+    "lead_agency_id",
+    "lead_agency__code",
+    "lead_agency__name",
+    "affected_firm_count",
+    "submitted_at",
+    "forwarded_at",
+    "due_at",
+    "due_step",
+    "seal_from_agency",
+    "version",
+)
+# How far a list page counts the rows that match: a page reports "more than COUNT_CAP" rather
+# than counting the city's 75,000 open barriers on every read.
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its rows and how many rows match in all.
+
+    ``count`` is exact unless ``count_capped``; then more than ``count`` rows match (counting
+    stopped there). ``has_more``: another page follows this one (always exact)."""
+
+    rows: list[Barrier]
+    count: int
+    count_capped: bool
+    has_more: bool
+
+
+def page_of(qs: QuerySet[Barrier], *, page: int, page_size: int, count_cap: int | None = None) -> Page:
+    """Rows ``page`` (1-based) of ``qs``, counting matches up to ``count_cap`` — or to the end of
+    this page when it lies further, so ``count`` never falls short of what has been shown.
+
+    One query when the page is the last one (the count follows from its rows), two otherwise."""
+    start = (page - 1) * page_size
+    rows = list(qs[start : start + page_size + 1])  # one row more tells whether a page follows
+    has_more = len(rows) > page_size
+    rows = rows[:page_size]
+    if not has_more and (rows or start == 0):
+        return Page(rows=rows, count=start + len(rows), count_capped=False, has_more=False)
+    limit = max(COUNT_CAP if count_cap is None else count_cap, start + page_size + 1)
+    counted = qs.order_by().values("pk")[: limit + 1].count()
+    return Page(rows=rows, count=min(counted, limit), count_capped=counted > limit, has_more=has_more)
+
+
+def prefetch_for_identity(rows: list[Barrier], viewer: Any) -> None:
+    """Load what ``barrier.view_identity`` asks of a page of rows in one query: for an agency
+    official, the co-operating agencies of the rows its agency does not lead."""
+    roles = roles_of(viewer)
+    if not roles.agency_ids or roles.admin or roles.city_official:
+        return
+    others = [b for b in rows if b.lead_agency_id not in roles.agency_ids]
+    if others:
+        prefetch_related_objects(others, Prefetch("cooperating_agencies", queryset=Agency.objects.only("id")))
+
+
+def sector_codes_of(barrier_ids: list[int]) -> dict[int, list[str]]:
+    """The sector codes of each barrier, in the Sector ordering: one query on the link table, the
+    sectors themselves from the cached table (``sector_table``)."""
+    links = list(
+        Barrier.sectors.through.objects.filter(barrier_id__in=barrier_ids).values_list("barrier_id", "sector_id")
+    )
+    by_id = {sector.pk: (position, sector.code) for position, sector in enumerate(sectors_by_code().values())}
+    if any(sector_id not in by_id for _barrier_id, sector_id in links):
+        forget_cached_sectors()  # a sector added since the table was cached (in another process)
+        by_id = {sector.pk: (position, sector.code) for position, sector in enumerate(sectors_by_code().values())}
+    found: dict[int, list[tuple[int, str]]] = {barrier_id: [] for barrier_id in barrier_ids}
+    for barrier_id, sector_id in links:
+        found[barrier_id].append(by_id[sector_id])
+    return {barrier_id: [code for _position, code in sorted(pairs)] for barrier_id, pairs in found.items()}
+
+
+# Open and filed: what an official's queue holds.
+QUEUE_STATES = sorted(OPEN - {BarrierStatus.DRAFT})
 
 
 @dataclass(frozen=True)
@@ -90,7 +175,7 @@ def work_queue(user: Any, *, as_of: dt.datetime | None = None, filters: QueueFil
     """The official's queue by urgency: overdue days (earliest due date first), then the number of
     affected firms, then age. The city sees everything filed; an agency what was forwarded to it."""
     moment = as_of or timezone.now()
-    qs = barriers_for_user(user).filter(status__in=OPEN).exclude(status=BarrierStatus.DRAFT)
+    qs = barriers_for_user(user).filter(status__in=QUEUE_STATES)
     f = filters or QueueFilter()
     if f.sector:
         qs = qs.filter(sectors__code=f.sector)

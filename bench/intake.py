@@ -4,9 +4,14 @@
 
 Creates 5,000 barriers through the API with 16 concurrent clients and lists the work queue;
 prints requests/s and p50/p95/p99 latency for create, queue list and one transition (submit),
-and for a bare single-insert endpoint on the same stack (the ceiling). Then fills the database
+and for a bare single-insert endpoint on the same stack (the ceiling), once at a page address and
+once at an /api/ address (where the middleware counts the API rate limits, as for the create). Then fills the database
 to 100,000 barriers and measures the work queue again (target: p95 < 150 ms), with 16 clients
 and with one official reading at a time.
+
+Shorter runs while developing (compare the CPU per request it prints, not wall latency, on a
+shared machine): BENCH_CREATES (5000), BENCH_QUEUE_READS (800), BENCH_CLIENTS (16), BENCH_BIG
+(100000), BENCH_WORKERS (the number of cores), BENCH_PORT (a free one).
 
 Sessions are created directly in the database (no sign-in round trips, no throttling); the
 CSRF token travels as cookie + header exactly as the pages send it.
@@ -279,6 +284,8 @@ def main() -> None:
             f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
         )
         run("ceiling: bare insert", filers, CREATES, lambda n, i: ("POST", "/__bench/insert", {"n": n}))
+        # The same insert at an /api/ address: the API rate limits are counted as for the create.
+        run("ceiling: insert at /api/", filers, CREATES, lambda n, i: ("POST", "/api/__bench/insert", {"n": n}))
         _, created = run(
             "create barrier",
             filers,

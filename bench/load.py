@@ -2,11 +2,12 @@
 triage and dashboard views. Bounded: 10 minutes by default (``--minutes`` to shorten).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:55445/haechi_load \\
-        .venv/bin/python bench/load.py [--minutes 10] [--users 50] [--workers 3] [--threads 4]
+        .venv/bin/python bench/load.py [--minutes 10] [--users 50] [--workers 3] [--threads 4] [--published 60]
 
 Starts its own gunicorn on a free 127.0.0.1 port (``--base-url`` uses a running server instead;
 then the seeding still goes to ``DATABASE_URL``), migrates and seeds a scratch database (firms,
-members, officials with a verified second factor, a backlog of submitted barriers), then runs
+members, officials with a verified second factor, a backlog of submitted barriers and, with
+``--published N``, N barriers in the public register, so register reads list rows), then runs
 ``--users`` threads with plain ``http.client`` for the duration. Each user has a role:
 
 - firm members (60 %): register reads (``/register/``), their barrier list and detail pages, and
@@ -82,8 +83,9 @@ def _session_for(user: Any, *, verified: bool = False) -> str:
     return str(session.session_key)
 
 
-def seed(*, firms: int, members_per_firm: int, officials: int, backlog: int) -> dict[str, Any]:
-    """Scratch data: firms with confirmed members, city officials, agencies, submitted barriers."""
+def seed(*, firms: int, members_per_firm: int, officials: int, backlog: int, published: int = 0) -> dict[str, Any]:
+    """Scratch data: firms with confirmed members, city officials, agencies, submitted barriers,
+    and ``published`` barriers in the public register (triaged and published by an official)."""
     from accounts.models import Membership, Role, User
     from agencies.models import Agency
     from barriers import services
@@ -117,6 +119,8 @@ def seed(*, firms: int, members_per_firm: int, officials: int, backlog: int) -> 
         services.file_barrier(
             actor=user, firm=firm, title=f"부하 {run} 적체 {i}", body=BODY, sector_codes=["robots"], submit=True
         )
+    if published:
+        _publish(members, city[0], agencies, count=published, run=run)
     submitted = list(
         Barrier.objects.filter(status=BarrierStatus.SUBMITTED, title__startswith=f"부하 {run}").values_list(
             "pk", flat=True
@@ -128,6 +132,30 @@ def seed(*, firms: int, members_per_firm: int, officials: int, backlog: int) -> 
         "agency_codes": [a.code for a in agencies],
         "submitted": submitted,
     }
+
+
+def _publish(members: list[Any], official: Any, agencies: list[Any], *, count: int, run: str) -> None:
+    """Barriers that allow publication, triaged and published: the register's rows. Without them
+    ``/register/`` is an empty list, far cheaper than the register a public visitor reads."""
+    from barriers import services
+    from barriers.models import Privacy
+    from register.services import publish_barrier
+
+    for i in range(count):
+        user, firm = members[i % len(members)]
+        barrier = services.file_barrier(
+            actor=user,
+            firm=firm,
+            title=f"부하 {run} 공개 {i}",
+            body=BODY,
+            sector_codes=["robots"],
+            privacy=Privacy.PUBLIC_NAMED if i % 2 else Privacy.PUBLIC_ANONYMOUS,
+            submit=True,
+        )
+        services.triage_barrier(
+            barrier_id=barrier.pk, actor=official, kind="proposal", lead_agency=agencies[i % len(agencies)]
+        )
+        publish_barrier(barrier_id=barrier.pk, actor=official)
 
 
 def _valid_brn(nine_or_ten: str) -> str:
@@ -317,6 +345,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--base-url", help="use a running server instead of starting gunicorn")
+    parser.add_argument(
+        "--published",
+        type=int,
+        default=0,
+        help="barriers to publish first, so register reads show rows (0: an empty register, as in "
+        "the figures up to session 4)",
+    )
     args = parser.parse_args()
     if not 0 < args.minutes <= 30 or not 0 < args.users <= 200:
         parser.error("--minutes must be in (0, 30] and --users in (0, 200]")
@@ -332,8 +367,11 @@ def main() -> int:
         print("warning: DATABASE_URL is not PostgreSQL; figures will not say much about production")
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    data = seed(firms=15, members_per_firm=3, officials=10, backlog=150)
-    print(f"seeded 15 firms, 45 members, 10 officials, {len(data['submitted'])} submitted barriers ")
+    data = seed(firms=15, members_per_firm=3, officials=10, backlog=150, published=args.published)
+    print(
+        f"seeded 15 firms, 45 members, 10 officials, {len(data['submitted'])} submitted barriers, "
+        f"{args.published} more published"
+    )
     print(f"  ({time.perf_counter() - started:.0f}s)")
     database_pid = postmaster_pid()
     connection.close()
@@ -424,7 +462,11 @@ def main() -> int:
     finally:
         if server is not None:
             server.terminate()
-            server.wait(30)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:  # a starved machine: keep the figures, not the server
+                server.kill()
+                server.wait(30)
 
     total = sum(len(v) for v in stats.latency.values())
     print(f"\nthroughput: {total / elapsed:.1f} requests/s ({total} in {elapsed:.0f}s)")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Role
 from accounts.roles import roles_of
-from core.navigation import MAIN_MENU, OFFICIALS, SIGNED_IN
+from core.navigation import MAIN_MENU, OFFICIALS, SIGNED_IN, cached_reverse
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -23,9 +22,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             continue
         if isinstance(audience, frozenset) and not (audience & roles.held):
             continue
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
+        url = cached_reverse(item.url_name)  # None: the app has not defined the page yet
+        if url is None:
             continue
         items.append({"url": url, "label": item.label, "active": request.path.startswith(url)})
     primary = roles.primary

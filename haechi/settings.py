@@ -110,6 +110,8 @@ TEMPLATES = [
         },
     },
 ]
+# Plain widgets (inputs, select boxes, text areas) written in Python, same markup: see the module.
+FORM_RENDERER = "core.form_renderer.FastWidgetRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -40,14 +40,14 @@ class _RegisterFeed(Feed):
     def item_description(self, item: selectors.RegisterRow) -> str:
         barrier = item.barrier
         parts = [
-            f"{_('상태')}: {barrier.get_status_display()}",
+            f"{_('상태')}: {item.status_label}",
             f"{_('분야')}: {', '.join(item.sector_names)}",
             f"{_('신청 기업')}: {item.identity.label}",
         ]
         if barrier.lead_agency_id:
             parts.append(f"{_('소관기관')}: {barrier.lead_agency.name}")
         if item.latest_answer:
-            parts.append(f"{_('검토 결과')}: {item.latest_answer.get_outcome_display()}")
+            parts.append(f"{_('검토 결과')}: {item.outcome_label}")
         if item.overdue_days:
             overdue = "처리 기한 %(days)s근무일 경과"
             days = item.overdue_days

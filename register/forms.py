@@ -7,10 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency
 from barriers.models import BarrierStatus
 from core.forms import KrdsForm
-from register.selectors import REGISTER_STATES, RegisterFilter, Sort, register_years, sectors_by_id
+from register.selectors import REGISTER_STATES, RegisterFilter, Sort, agency_choices, register_years, sectors_by_id
 
 
 class RegisterFilterForm(KrdsForm):
@@ -27,8 +26,7 @@ class RegisterFilterForm(KrdsForm):
         everything = [("", _("전체"))]
         sectors = sorted(sectors_by_id().values(), key=lambda s: s.name)
         self.fields["sector"].choices = everything + [(s.code, s.name) for s in sectors]  # type: ignore[attr-defined]
-        agencies = Agency.objects.filter(is_active=True).order_by("name").values_list("code", "name")
-        self.fields["agency"].choices = everything + list(agencies)  # type: ignore[attr-defined]
+        self.fields["agency"].choices = everything + agency_choices()  # type: ignore[attr-defined]
         self.fields["status"].choices = everything + [(s.value, s.label) for s in BarrierStatus if s in REGISTER_STATES]  # type: ignore[attr-defined]
         self.fields["year"].choices = everything + [(y, str(y)) for y in register_years()]  # type: ignore[attr-defined]
         self.fields["sort"].choices = [(value, _(label)) for value, label in Sort.CHOICES]  # type: ignore[attr-defined]

@@ -22,7 +22,15 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from barriers import deadlines
-from barriers.models import Barrier, BarrierAnswer, BarrierStatus, ClockStep, OutcomeMilestone, Privacy
+from barriers.models import (
+    AnswerOutcome,
+    Barrier,
+    BarrierAnswer,
+    BarrierStatus,
+    ClockStep,
+    OutcomeMilestone,
+    Privacy,
+)
 from barriers.selectors import overdue_days
 from barriers.transitions import ALLOWED, OPEN
 from core.anonymity import Cell, Level, disclosable_profile, population_counts
@@ -243,7 +251,12 @@ def _attach_sectors(publications: list[Publication]) -> None:
     if not publications:
         return
     barriers = {p.barrier_id: p.barrier for p in publications}
-    firms = {p.barrier.firm_id: p.barrier.firm for p in publications}
+    # One firm with several barriers on the page comes as one Firm object per row: each gets the
+    # list (keeping only the last one sent every other row's identity to the database, one query
+    # per anonymous row).
+    firms: dict[int, list[Firm]] = {}
+    for p in publications:
+        firms.setdefault(p.barrier.firm_id, []).append(p.barrier.firm)
     links = (
         Barrier.sectors.through.objects.filter(barrier_id__in=list(barriers))
         .annotate(kind=Value("b"))
@@ -263,8 +276,10 @@ def _attach_sectors(publications: list[Publication]) -> None:
     order = {pk: n for n, pk in enumerate(sectors)}  # Sector's own ordering, as .all() gives it
     for pk, barrier in barriers.items():
         barrier.register_sectors = sorted(chosen.get(("b", pk), []), key=lambda s: order[s.pk])  # type: ignore[attr-defined]
-    for pk, firm in firms.items():
-        firm.register_sectors = sorted(chosen.get(("f", pk), []), key=lambda s: order[s.pk])  # type: ignore[attr-defined]
+    for pk, same_firm in firms.items():
+        firm_sectors = sorted(chosen.get(("f", pk), []), key=lambda s: order[s.pk])
+        for firm in same_firm:
+            firm.register_sectors = firm_sectors  # type: ignore[attr-defined]
 
 
 def sectors_by_id() -> dict[int, Sector]:
@@ -274,6 +289,16 @@ def sectors_by_id() -> dict[int, Sector]:
         sectors = {s.pk: s for s in Sector.objects.all()}
         cache.set("register:sectors", sectors, 300)
     return dict(sectors)
+
+
+def agency_choices() -> list[tuple[str, str]]:
+    """(code, name) of every active agency by name, for the filter bar (shared for five minutes:
+    an agency added since shows up a little later, and filtering by it works at once)."""
+    choices = cache.get("register:agency_choices")
+    if choices is None:
+        choices = list(Agency.objects.filter(is_active=True).order_by("name").values_list("code", "name"))
+        cache.set("register:agency_choices", choices, 300)
+    return list(choices)
 
 
 def _sectors_of(obj: Any) -> list[Any]:
@@ -419,6 +444,24 @@ class RegisterRow:
     @property
     def sector_names(self) -> list[str]:
         return [s.name for s in _sectors_of(self.publication.barrier)]
+
+    # The enums' labels: get_status_display() and get_outcome_display() rebuild (and translate)
+    # the whole choices table on every call, fifteen translations per row for the status alone.
+    @property
+    def status_label(self) -> str:
+        return _choice_label(BarrierStatus, self.publication.barrier.status)
+
+    @property
+    def outcome_label(self) -> str:
+        return _choice_label(AnswerOutcome, self.latest_answer.outcome) if self.latest_answer else ""
+
+
+def _choice_label(choices: Any, value: str) -> str:
+    """What ``get_FOO_display()`` shows: the label, or the stored value when it is not a choice."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
 
 
 def rows_for(publications: Iterable[Publication], *, now: dt.datetime | None = None) -> list[RegisterRow]:

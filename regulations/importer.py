@@ -19,8 +19,10 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+import re
 import zlib
-from collections import Counter
+from array import array
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +39,10 @@ from core.text import normalize_text
 from firms.models import Sector
 from regulations.models import Article, SearchTerm, Statute, StatuteKind, StatuteRole
 from regulations.search import schema
-from regulations.search.analysis import token_strings
-from regulations.search.backend import rebuild_statute_index
+from regulations.search.analysis import token_ids, token_strings
+from regulations.search.backend import encode_postings, rebuild_statute_index
 from regulations.search.engine import DOCS_KEY, TOKENS_KEY
+from regulations.search.names import NameTable, forget_names
 
 Progress = Callable[[int], None]
 
@@ -114,6 +117,8 @@ class IndexReport:
     articles: int = 0
     statutes: int = 0
     terms: int = 0
+    token_ids: int = 0
+    cited: int = 0
 
 
 # -- reading and validation ----------------------------------------------------------------------
@@ -478,7 +483,7 @@ def index_articles(*, batch_size: int = 2000, progress: Progress | None = None) 
     else:
         schema.install(connection)  # a table rebuild by a later migration would have dropped the triggers
     table = Article._meta.db_table
-    update = f"UPDATE {table} SET tokens = %s, title_tokens = %s, tokens_hash = %s WHERE id = %s"
+    update = f"UPDATE {table} SET tokens = %s, title_tokens = %s, tokens_hash = %s, token_ids = %s WHERE id = %s"
     last_id = 0
     while True:
         batch = list(
@@ -493,8 +498,9 @@ def index_articles(*, batch_size: int = 2000, progress: Progress | None = None) 
         titles = token_strings([title for _pk, title, _text, _hash in batch])
         texts = token_strings([text for _pk, _title, text, _hash in batch])
         rows = [
-            (f"{title_tokens} {text_tokens}".strip(), title_tokens, text_hash, pk)
+            (tokens, title_tokens, text_hash, token_ids(tokens), pk)
             for (pk, _title, _text, text_hash), title_tokens, text_tokens in zip(batch, titles, texts, strict=True)
+            for tokens in [f"{title_tokens} {text_tokens}".strip()]
         ]
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(update, rows)
@@ -503,9 +509,64 @@ def index_articles(*, batch_size: int = 2000, progress: Progress | None = None) 
             progress(len(batch))
     if bulk or stale:
         schema.resume_article_index(connection)
+    report.token_ids = fill_token_ids(batch_size=batch_size)
     report.statutes = index_statute_names()
     report.terms = rebuild_term_stats()
+    report.cited = count_citations()
     return report
+
+
+def fill_token_ids(*, batch_size: int = 2000) -> int:
+    """Give token ids to articles analysed before ``Article.token_ids`` existed (ranking counts
+    terms in them); one transaction per batch, so an interrupted run resumes."""
+    table = Article._meta.db_table
+    update = f"UPDATE {table} SET token_ids = %s WHERE id = %s"
+    filled = 0
+    last_id = 0
+    while True:
+        batch = list(
+            Article.objects.filter(token_ids__isnull=True, pk__gt=last_id)
+            .exclude(tokens_hash="")
+            .order_by("pk")
+            .values_list("id", "tokens")[:batch_size]
+        )
+        if not batch:
+            return filled
+        last_id = batch[-1][0]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(update, [(token_ids(tokens), pk) for pk, tokens in batch])
+        filled += len(batch)
+
+
+_CITATION_RE = re.compile("「([^「」]{2,120})」")
+
+
+def count_citations() -> int:
+    """``Statute.cited_by``: how many other statutes cite each one by name (「…」, names and
+    aliases) in their articles. A statute's own decrees and rules count (they cite their act),
+    the statute itself does not. Returns how many statutes changed."""
+    table = NameTable.load()
+    resolved: dict[str, str | None] = {}
+    citing: dict[str, set[str]] = {}
+    rows = Article.objects.filter(text__contains="「").values_list("statute_id", "text")
+    for statute_id, text in rows.iterator(chunk_size=2000):
+        for name in set(_CITATION_RE.findall(text)):
+            if name not in resolved:
+                resolved[name] = table.lookup(name)
+            law_id = resolved[name]
+            if law_id is not None and law_id != statute_id:
+                citing.setdefault(law_id, set()).add(statute_id)
+    changed = [
+        statute
+        for statute in Statute.objects.only("law_id", "cited_by")
+        if statute.cited_by != len(citing.get(statute.law_id, ()))
+    ]
+    for statute in changed:
+        statute.cited_by = len(citing.get(statute.law_id, ()))
+    with transaction.atomic():
+        Statute.objects.bulk_update(changed, ["cited_by"], batch_size=500)
+        forget_names()  # the name table carries ``cited_by`` for ranking
+    return len(changed)
 
 
 def index_statute_names() -> int:
@@ -527,18 +588,21 @@ def index_statute_names() -> int:
 
 
 def rebuild_term_stats() -> int:
-    """Document frequency of every article token (streamed), plus document and token totals."""
-    df: Counter[str] = Counter()
+    """Document frequency and postings (the ids of the articles containing it) of every article
+    token (streamed), plus document and token totals."""
+    postings: defaultdict[str, array[int]] = defaultdict(lambda: array("q"))  # 8 bytes an id, not a list's 36
     docs = 0
     total = 0
-    for tokens in Article.objects.values_list("tokens", flat=True).iterator(chunk_size=2000):
+    articles = Article.objects.order_by("pk").values_list("pk", "tokens")
+    for pk, tokens in articles.iterator(chunk_size=2000):
         words = tokens.split()
         docs += 1
         total += len(words)
-        df.update(set(words))
+        for word in set(words):
+            postings[word].append(pk)
     with transaction.atomic():
         SearchTerm.objects.all().delete()
-        rows = [SearchTerm(token=t[:100], df=n) for t, n in df.items()]
+        rows = [SearchTerm(token=t[:100], df=len(ids), article_ids=encode_postings(ids)) for t, ids in postings.items()]
         rows += [SearchTerm(token=DOCS_KEY, df=docs), SearchTerm(token=TOKENS_KEY, df=total)]
         SearchTerm.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
-    return len(df)
+    return len(postings)

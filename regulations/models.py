@@ -86,6 +86,9 @@ class Statute(TimeStampedModel):
     content_hash = models.CharField(_("내용 해시"), max_length=64, blank=True, editable=False)
     # kiwipiepy tokens of the name and every alias, space separated (the name index source).
     name_tokens = models.TextField(_("이름 형태소"), blank=True, editable=False)
+    # How many other statutes cite this one by name (「개인정보 보호법」) in their articles: the
+    # general laws every sector runs into. Search ranking uses it as a prior.
+    cited_by = models.PositiveIntegerField(_("인용 법령 수"), default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -131,6 +134,9 @@ class Article(models.Model):
     tokens = models.TextField(_("형태소"), blank=True, editable=False)
     tokens_hash = models.CharField(max_length=64, blank=True, editable=False)
     title_tokens = models.TextField(_("제목 형태소"), blank=True, editable=False)
+    # ``tokens`` as 32-bit token ids (``search.analysis.token_ids``): ranking counts query terms
+    # in candidates without splitting their text. NULL until indexed (ranking falls back to text).
+    token_ids = models.BinaryField(_("형태소 번호"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["statute", "position"]
@@ -159,10 +165,16 @@ class Article(models.Model):
 
 
 class SearchTerm(models.Model):
-    """Document frequency of one index token over the articles (for query term weighting)."""
+    """Document frequency of one index token over the articles (for query term weighting), and
+    the articles containing it (candidate retrieval on PostgreSQL)."""
 
     token = models.CharField(max_length=100, primary_key=True)
     df = models.PositiveIntegerField(default=0)
+    # Ids of the articles containing the token, ascending, as little-endian int64
+    # (``search.backend.POSTING_DTYPE``): PostgreSQL reads a query's candidates from a few of these
+    # rows instead of visiting up to 20,000 article rows behind the GIN index. NULL for the
+    # document and token totals, and for statistics built before this column existed.
+    article_ids = models.BinaryField(_("포함 조문"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("검색어 통계")

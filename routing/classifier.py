@@ -58,7 +58,7 @@ from sklearn.svm import LinearSVC
 
 from core.text import normalize_text
 from routing.references import ExtractionResult, extract_references
-from routing.retrieval import ArticleRetriever, sector_subset_laws
+from routing.retrieval import ArticleRetriever, sector_subset_laws, tfidf_transform
 from routing.statute_index import DECREE, RULE, StatuteIndex
 
 SECTORS: tuple[str, ...] = ("fintech", "mobility", "robots", "ai", "biohealth", "other")
@@ -289,23 +289,24 @@ class Router:
             _Analysis(text=t, morphemes=content_morphemes(t), refs=extract_references(t, self.index)) for t in clean
         ]
         if self.retriever is not None and analyses:
-            scores, best = self.retriever.law_scores(clean)
+            k = min(self.weights.retrieved_top, len(self.retriever.law_ids))
+            scores, best = self.retriever.law_scores(clean, top=k)
             for row, analysis in enumerate(analyses):
-                order = np.argsort(-scores[row])[: self.weights.retrieved_top]
+                order = np.argpartition(-scores[row], k - 1)[:k] if k else np.zeros(0, dtype=int)
+                order = order[np.argsort(-scores[row, order], kind="stable")]
                 top = float(scores[row, order[0]]) if len(order) else 0.0
                 analysis.retrieved_top = top
                 for j in order:
                     if scores[row, j] <= 0 or top <= 0:
                         continue
-                    article = int(best[row, j])
-                    analysis.retrieved.append(
-                        (
-                            self.retriever.law_ids[j],
-                            float(scores[row, j]) / top,
-                            self.retriever.article_numbers[article],
-                            self.retriever.article_titles[article],
+                    law_id = self.retriever.law_ids[j]
+                    statute, number, title = self.retriever.article_label(int(best[row, j]))
+                    if statute != law_id:  # the best match is an article of the law's decree or rule
+                        analysis.retrieved_via[law_id] = (
+                            f"{self.index.records[statute].name if statute in self.index else statute} {number}"
                         )
-                    )
+                        number = ""
+                    analysis.retrieved.append((law_id, float(scores[row, j]) / top, number, title))
         return analyses
 
     def _tokens(self, analysis: _Analysis) -> str:
@@ -331,7 +332,7 @@ class Router:
 
     def _matrix(self, analyses: list[_Analysis]) -> sparse.csr_matrix:
         assert self.vectorizer is not None, "router is not trained"
-        return self.vectorizer.transform([self._tokens(a) for a in analyses])
+        return tfidf_transform(self.vectorizer, [self._tokens(a) for a in analyses])
 
     # -- training ---------------------------------------------------------------------------
     def analyse(self, texts: Sequence[str]) -> list[_Analysis]:
@@ -543,9 +544,10 @@ class Router:
             shared = sorted({m for m in words if m in title})[:4]
             detail = f" — 공통어: {', '.join(shared)}" if shared else ""
             if rank < 5:
-                c.suggestion.reasons.append(
-                    f"본문이 {c.suggestion.name} {number}({title})와 유사 (상대 {score:.2f}){detail}"
+                where = (
+                    f"{c.suggestion.name} {number}" if number else analysis.retrieved_via.get(law_id, c.suggestion.name)
                 )
+                c.suggestion.reasons.append(f"본문이 {where}({title})와 유사 (상대 {score:.2f}){detail}")
             if not c.suggestion.explicit and rank == 0 and number and number not in c.suggestion.articles and shared:
                 c.suggestion.articles.append(number)
         # 2c. the decrees of the strongest laws: how often a law's 시행령/시행규칙 came with it
@@ -874,6 +876,7 @@ class _Analysis:
     refs: ExtractionResult
     retrieved: list[tuple[str, float, str, str]] = field(default_factory=list)
     retrieved_top: float = 0.0  # the best law's raw retrieval score (the others are relative to it)
+    retrieved_via: dict[str, str] = field(default_factory=dict)  # law id -> "<decree> 제N조" that matched best
 
 
 # ---- building and persistence --------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import require
 from accounts.services import require_confirmed_email
-from barriers import files
+from barriers import files, sector_table
 from barriers.audit import NEW_CHAIN, ChainHead
 from barriers.models import (
     BODY_MAX,
@@ -53,7 +53,7 @@ def _sectors(codes: Any) -> list[Sector]:
     if not isinstance(codes, list | tuple) or not all(isinstance(c, str) for c in codes) or len(codes) > 6:
         raise ValidationFailed(_("분야를 올바르게 선택하세요."), field="sectors")
     wanted = {c.strip().lower() for c in codes}
-    found = list(Sector.objects.filter(code__in=wanted))
+    found = [sector for code, sector in sector_table.sectors_by_code().items() if code in wanted]
     if len(found) != len(wanted):
         raise ValidationFailed(_("알 수 없는 분야가 있습니다."), field="sectors")
     return found

@@ -230,6 +230,27 @@ def test_k_anonymity_shows_less_in_small_cells(client, firm, firm_member, city_o
     assert "소기업" in html and firm.name not in html
 
 
+def test_list_page_reads_the_same_few_tables_however_many_rows(client, firm, firm_member, city_official, agency):
+    """One firm's anonymous barriers come as one Firm object per row: every one must get the
+    attached sectors, or each row's identity line queries the firm's sectors again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from barriers.models import BarrierStatus
+
+    publish(firm, firm_member, city_official, agency, title="첫 익명 애로")
+    client.get(reverse("register:index"))  # fills the shared caches (sectors, agencies, counts)
+    with CaptureQueriesContext(connection) as one_row:
+        client.get(reverse("register:index"))
+    for i in range(4):
+        publish(firm, firm_member, city_official, agency, title=f"익명 애로 {i}", privacy=Privacy.PUBLIC_ANONYMOUS)
+    with CaptureQueriesContext(connection) as five_rows:
+        response = client.get(reverse("register:index"))
+    assert len(response.context["rows"]) == 5
+    assert len(five_rows) == len(one_row), [q["sql"] for q in five_rows]
+    assert [row.status_label for row in response.context["rows"]] == [BarrierStatus.TRIAGED.label] * 5
+
+
 # -- feeds and CSV ----------------------------------------------------------------------------------
 
 

@@ -1,20 +1,31 @@
 """Candidate retrieval in the database's own full-text machinery (SQLite FTS5, PostgreSQL GIN).
 
 Both backends answer the same question in the same way so results agree across databases: for
-each query term, which rows contain it (FTS5 ``MATCH`` / ``@@``), summed as integer term
-weights (``UNION ALL`` + ``GROUP BY``), best first. The final ordering (BM25 over the candidates,
-name matches first) is computed in Python by ``regulations.search.engine``.
+each query term, which rows contain it, summed as integer term weights, best first. Articles:
+SQLite asks FTS5 (``MATCH``); PostgreSQL reads the term's postings kept in ``SearchTerm`` (see
+``article_candidates``). Statutes: FTS5 / GIN (``@@``). The final ordering (BM25 over the
+candidates, name matches first) is computed in Python by ``regulations.search.engine``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.db import connection
 
 from regulations.search.names import forget_names
 from regulations.search.schema import ARTICLE_FTS, STATUTE_FTS
+
+# ``SearchTerm.article_ids``: ascending article ids, little-endian int64.
+POSTING_DTYPE = np.dtype("<i8")
+
+
+def encode_postings(ids: Sequence[int]) -> bytes:
+    """``SearchTerm.article_ids`` of the articles ``ids`` (any order)."""
+    return np.unique(np.asarray(ids, dtype=POSTING_DTYPE)).tobytes()
 
 
 @dataclass(frozen=True)
@@ -48,9 +59,14 @@ class Filters:
     def empty(self) -> bool:
         return not (self.kind or self.agency_id is not None or self.sector_code or self.law_ids)
 
+    @property
+    def law_ids_only(self) -> bool:
+        """Only named statutes are allowed (a few thousand articles at most)."""
+        return bool(self.law_ids) and not (self.kind or self.agency_id is not None or self.sector_code)
+
     def article_ids(self) -> tuple[str, list[Any]]:
         """``SELECT id`` of the articles these filters allow (statute ids go through the index)."""
-        if self.law_ids and not (self.kind or self.agency_id is not None or self.sector_code):
+        if self.law_ids_only:
             marks = ", ".join(["%s"] * len(self.law_ids))
             return f"SELECT id FROM regulations_article WHERE statute_id IN ({marks})", list(self.law_ids)
         where, params = self.where("s")
@@ -84,13 +100,100 @@ def _union(table: str, id_column: str, weighted_terms: list[tuple[str, int]]) ->
 
 
 def article_candidates(*, weighted_terms: list[tuple[str, int]], filters: Filters, limit: int) -> list[tuple[int, int]]:
-    """(article id, summed weight) of articles containing any of the terms, best first."""
+    """(article id, summed weight) of articles containing any of the terms, best first (ties by id).
+
+    Both databases read the terms' postings (``SearchTerm.article_ids``, written with the term
+    statistics by the importer) in one primary-key lookup per term, and sum them with numpy. On
+    PostgreSQL the GIN index only names heap rows: each of the up to 20,000 matches was a visit to
+    a wide article row (a 400 MB heap, three times the default ``shared_buffers``) and a recheck of
+    its ``tsvector``, 110-250 ms a query against 5-15 ms from the postings. On SQLite the postings
+    take a third of the FTS5 lookups' time. Same candidates either way (checked on the benchmark
+    queries).
+
+    Statistics built before the postings existed fall back to the full-text index. SQLite: one
+    statement returns, per term, the ids of the articles containing it as one space-separated
+    string (``group_concat``), summed with numpy (``UNION ALL`` + ``GROUP BY`` + ``ORDER BY``
+    sorted the up to 20,000 matched rows and cost five times the FTS5 lookups themselves).
+    PostgreSQL sums the GIN matches in SQL.
+    """
     if not weighted_terms:
         return []
-    table = ARTICLE_FTS if connection.vendor == "sqlite" else "regulations_article"
-    union_sql, params = _union(table, "id", weighted_terms)
-    # Filters restrict the matched ids through a subquery evaluated once, rather than a join per
-    # matched row (which costs more than the full-text lookups themselves).
+    found = _from_postings(weighted_terms, filters, limit)
+    if found is not None:
+        return found
+    if connection.vendor != "sqlite":
+        return _summed_in_sql(weighted_terms, filters, limit)
+    # The phrase form "..." with doubled quotes is FTS5's literal; terms are \w-only anyway.
+    match = f"AS id FROM {ARTICLE_FTS} WHERE {ARTICLE_FTS} MATCH %s"
+    parts = [f"SELECT {k} AS k, rowid {match}" for k in range(len(weighted_terms))]
+    params: list[Any] = ['"' + term.replace('"', '""') + '"' for term, _weight in weighted_terms]
+    if filters.empty:
+        # One aggregate per term: no sort of the matched rows at all.
+        sql = " UNION ALL ".join(f"SELECT {k}, group_concat(m.id, ' ') FROM ({part}) m" for k, part in enumerate(parts))
+    else:
+        # Filters restrict the matched ids through one subquery evaluated once, rather than a join
+        # per matched row or a subquery per term (which SQLite turns into a lookup per article).
+        where, where_params = filters.article_ids()
+        sql = (
+            f"SELECT m.k, group_concat(m.id, ' ') FROM ({' UNION ALL '.join(parts)}) m"
+            f" WHERE m.id IN ({where}) GROUP BY m.k"
+        )
+        params.extend(where_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    matched = {int(index): np.array(joined.split(), dtype=np.int64) for index, joined in rows if joined}
+    return _best([(matched[k], weight) for k, (_t, weight) in enumerate(weighted_terms) if k in matched], None, limit)
+
+
+def _best(postings: list[tuple[np.ndarray, int]], allowed: np.ndarray | None, limit: int) -> list[tuple[int, int]]:
+    """Sum the weights of each article over the terms' ``(ids, weight)``; the ``limit`` best
+    (ties by id), among ``allowed`` ids only when given."""
+    postings = [(ids, weight) for ids, weight in postings if len(ids)]
+    if not postings:
+        return []
+    ids = np.concatenate([ids for ids, _w in postings])
+    weights = np.concatenate([np.full(len(ids), int(w), dtype=np.int64) for ids, w in postings])
+    unique, inverse = np.unique(ids, return_inverse=True)
+    scores = np.bincount(inverse, weights=weights).astype(np.int64)
+    if allowed is not None:
+        keep = np.isin(unique, allowed)
+        unique, scores = unique[keep], scores[keep]
+    best = np.lexsort((unique, -scores))[: int(limit)]
+    return [(int(unique[i]), int(scores[i])) for i in best]
+
+
+def _from_postings(weighted_terms: list[tuple[str, int]], filters: Filters, limit: int) -> list[tuple[int, int]] | None:
+    """``article_candidates`` from ``SearchTerm.article_ids``; None when a term has none stored."""
+    weights = dict(weighted_terms)
+    marks = ", ".join(["%s"] * len(weights))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token, article_ids FROM regulations_searchterm WHERE token IN ({marks})", list(weights))
+        rows = cursor.fetchall()
+    if len(rows) < len(weights) or any(blob is None for _token, blob in rows):
+        return None
+    postings = [(np.frombuffer(bytes(blob), dtype=POSTING_DTYPE), weights[str(token)]) for token, blob in rows]
+    allowed = None
+    if not filters.empty:
+        where, params = filters.article_ids()
+        if not filters.law_ids_only:
+            # Check only the matched ids (an index probe each), handed over as one array literal:
+            # a kind or agency can allow tens of thousands of articles.
+            matched = ",".join(map(str, np.unique(np.concatenate([ids for ids, _w in postings])).tolist()))
+            if connection.vendor == "sqlite":
+                where = f"SELECT f.id FROM ({where}) f WHERE f.id IN (SELECT value FROM json_each(%s))"
+                params = [*params, f"[{matched}]"]
+            else:
+                where = f"SELECT f.id FROM ({where}) f WHERE f.id = ANY(%s::bigint[])"
+                params = [*params, f"{{{matched}}}"]
+        with connection.cursor() as cursor:
+            cursor.execute(where, params)
+            allowed = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+    return _best(postings, allowed, limit)
+
+
+def _summed_in_sql(weighted_terms: list[tuple[str, int]], filters: Filters, limit: int) -> list[tuple[int, int]]:
+    union_sql, params = _union("regulations_article", "id", weighted_terms)
     where, where_params = ("", []) if filters.empty else filters.article_ids()
     sql = (
         f"SELECT m.id, SUM(m.w) AS score FROM ({union_sql}) m"
@@ -110,17 +213,22 @@ def term_frequencies(tokens: list[str]) -> dict[str, int]:
         return {str(token): int(df) for token, df in cursor.fetchall()}
 
 
-def article_tokens(ids: list[int]) -> list[tuple[int, str, int, str, str]]:
-    """(id, statute id, position, tokens, title tokens) of the given articles."""
+def article_tokens(ids: list[int]) -> list[tuple[int, str, int, bytes | None, str, str]]:
+    """(id, statute id, position, token ids, title tokens, tokens) of the given articles; the
+    token text only for an article without token ids (analysed before they existed)."""
     if not ids:
         return []
     sql = (
-        "SELECT id, statute_id, position, tokens, title_tokens FROM regulations_article"
+        "SELECT id, statute_id, position, token_ids, title_tokens,"
+        " CASE WHEN token_ids IS NULL THEN tokens ELSE '' END FROM regulations_article"
         f" WHERE id IN ({', '.join(['%s'] * len(ids))})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
-        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+        return [
+            (int(pk), str(law_id), int(position), None if blob is None else bytes(blob), title, tokens)
+            for pk, law_id, position, blob, title, tokens in cursor.fetchall()
+        ]
 
 
 def statute_candidates(*, terms: list[str], filters: Filters, limit: int) -> list[tuple[str, int]]:

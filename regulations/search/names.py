@@ -56,7 +56,8 @@ def compact(text: str) -> str:
 
 @dataclass(frozen=True)
 class NameEntry:
-    """What ranking needs of a statute without loading it: kind, parent, agency, name tokens."""
+    """What ranking needs of a statute without loading it: kind, parent, agency, name tokens and
+    how many other statutes cite it."""
 
     law_id: str
     name: str
@@ -64,6 +65,7 @@ class NameEntry:
     parent_id: str | None
     agency_id: int | None
     name_tokens: frozenset[str]
+    cited_by: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,11 +96,11 @@ class NameTable:
     def load(cls) -> NameTable:
         table = cls()
         rows = Statute.objects.order_by("name", "law_id").values_list(
-            "law_id", "name", "kind", "parent_id", "agency_id", "name_tokens"
+            "law_id", "name", "kind", "parent_id", "agency_id", "name_tokens", "cited_by"
         )
-        for law_id, name, kind, parent_id, agency_id, name_tokens in rows:
+        for law_id, name, kind, parent_id, agency_id, name_tokens, cited_by in rows:
             tokens = frozenset(name_tokens.split())
-            table.statutes[law_id] = NameEntry(law_id, name, kind, parent_id, agency_id, tokens)
+            table.statutes[law_id] = NameEntry(law_id, name, kind, parent_id, agency_id, tokens, cited_by)
             table.by_name.setdefault(name, law_id)
             table.names.append((name.lower(), law_id))
             table._add_prefix(name, law_id, via_alias=False)

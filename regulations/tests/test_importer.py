@@ -165,3 +165,41 @@ def test_pending_file_with_a_bad_line_changes_nothing(imported, tmp_path):
         import_pending(path=path)
 
     assert Statute.objects.get(pk="001788").pending is None
+
+
+def test_index_keeps_token_ids_in_step_with_tokens(imported):
+    import numpy as np
+
+    from regulations.search.analysis import TOKEN_ID_DTYPE, token_id
+
+    article = Article.objects.get(statute__name="도로교통법", number="제8조")
+    ids = np.frombuffer(bytes(article.token_ids), dtype=TOKEN_ID_DTYPE).tolist()
+
+    assert ids == [token_id(t) for t in article.tokens.split()] and ids
+
+
+def test_fill_token_ids_gives_ids_to_articles_indexed_without_them(imported):
+    from regulations.importer import fill_token_ids
+
+    Article.objects.update(token_ids=None)
+
+    assert fill_token_ids() == Article.objects.exclude(tokens_hash="").count()
+    assert not Article.objects.filter(token_ids__isnull=True).exclude(tokens_hash="").exists()
+
+
+def test_citations_count_other_statutes_citing_by_name(imported):
+    from regulations.importer import count_citations
+    from regulations.search.names import name_table
+
+    # The tiny corpus: 의료법 시행령 제1조 cites 「의료법」.
+    assert Statute.objects.get(name="의료법").cited_by == 1
+    road = Statute.objects.get(name="도로교통법")
+    article = Article.objects.filter(statute__name="의료법").first()
+    article.text += " 「의료법」과 「도로교통법」 및 「없는법」에 따른다."
+    article.save()
+
+    count_citations()
+
+    assert Statute.objects.get(name="의료법").cited_by == 1  # citing itself does not count
+    assert Statute.objects.get(pk=road.pk).cited_by == road.cited_by + 1
+    assert name_table().statutes[road.pk].cited_by == road.cited_by + 1

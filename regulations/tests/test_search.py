@@ -174,3 +174,20 @@ def test_renamed_and_deleted_statutes_leave_the_name_table(imported):
 def test_mentions_are_word_initial_only(imported):
     assert statutes_mentioned("국민의료법 시행") == []
     assert [m.text for m in statutes_mentioned("도로교통법과 의료법")] == ["도로교통법", "의료법"]
+
+
+def test_articles_without_token_ids_rank_the_same(imported):
+    from regulations.models import Article
+
+    query = "배달로봇 보도 통행 원격의료"
+    with_ids = [(h.article.pk, h.score) for h in search_articles(query)]
+    Article.objects.update(token_ids=None)
+
+    assert [(h.article.pk, h.score) for h in search_articles(query)] == with_ids
+
+
+def test_filtered_and_unfiltered_candidates_agree_within_the_filter(imported, agencies):
+    unfiltered = [h.article.pk for h in search_articles("통행 보도 차마") if h.statute.name == "도로교통법"]
+    filtered = [h.article.pk for h in search_articles("통행 보도 차마", agency=agencies["경찰청"])]
+
+    assert filtered[: len(unfiltered)] == unfiltered and filtered

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from routing.classifier import (
@@ -269,6 +270,81 @@ def test_article_retriever_sector_boost_prefers_the_sector_laws():
     boosted_scores, _ = boosted.law_scores([text])
     finance = plain.law_ids.index("010199")
     assert boosted_scores[0, finance] == pytest.approx(3.0 * plain_scores[0, finance])
+
+
+def test_law_scores_pruned_to_the_top_laws_rank_them_exactly_as_the_full_scores():
+    from routing.retrieval import ArticleRetriever
+
+    retriever = ArticleRetriever.build(_retrieval_rows())
+    texts = ["원격진료가 막혀 있어 환자 비대면 상담을 못 합니다", "선불 충전금 한도 서류 접수 절차 3호", "", "😀"]
+    full, full_best = retriever.law_scores(texts)
+    pruned, pruned_best = retriever.law_scores(texts, top=3)
+    for row in range(len(texts)):
+        order = np.argsort(-full[row], kind="stable")[:3]
+        assert list(np.argsort(-pruned[row], kind="stable")[:3]) == list(order)
+        assert pruned[row, order] == pytest.approx(full[row, order])
+        assert list(pruned_best[row, order]) == list(full_best[row, order])
+    assert (pruned <= full + 1e-6).all()  # laws left out keep a lower bound, never more
+
+
+def test_tfidf_transform_matches_scikit_learn():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from routing.retrieval import tfidf_transform
+
+    docs = ["원격 진료 환자 원격", "선불 충전금 한도", "", "환자 환자 환자 한도"]
+    for vectorizer in (
+        TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True, lowercase=False).fit(docs),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, dtype=np.float32).fit(docs),
+    ):
+        queries = [*docs, "처음 보는 낱말", "원격 환자 ABC"]
+        expected = vectorizer.transform(queries).toarray()
+        assert tfidf_transform(vectorizer, queries).toarray() == pytest.approx(expected, abs=1e-6)
+
+
+def test_decree_articles_count_for_their_law_and_name_the_decree():
+    from routing.retrieval import ArticleRetriever
+
+    rows = _retrieval_rows()
+    decree = {
+        "law_id": "001789",
+        "name": "의료법 시행령",
+        "role": "시행령",
+        "parent_law_id": "001788",
+        "articles": [{"no": "제7조", "title": "처방전 배송", "text": "처방전 배송 약국 택배 수령"}],
+    }
+    orphan = {"law_id": "777777", "name": "없는법 시행령", "role": "시행령", "parent_law_id": "999999", "articles": []}
+    laws_only = ArticleRetriever.build(rows)
+    with_decrees = ArticleRetriever.build([*rows, decree, orphan])
+    assert with_decrees.law_ids == laws_only.law_ids  # a decree is no candidate of its own
+    hit = with_decrees.top("처방전 택배 배송이 막혀 약국 수령만 됩니다", k=1)[0]
+    assert hit.law_id == "001788"
+    scores, best = with_decrees.law_scores(["처방전 택배 배송이 막혀 약국 수령만 됩니다"])
+    statute, number, title = with_decrees.article_label(int(best[0, with_decrees.law_ids.index("001788")]))
+    assert (statute, number, title) == ("001789", "제7조", "처방전 배송")
+
+
+def test_a_law_retrieved_through_its_decree_cites_the_decree_article_in_its_reason(index):
+    from routing.retrieval import ArticleRetriever
+
+    decree = {
+        "law_id": "004482",
+        "name": "의료법 시행령",
+        "role": "시행령",
+        "parent_law_id": "001788",
+        "articles": [{"no": "제7조", "title": "처방전 배송", "text": "처방전 배송 약국 택배 수령"}],
+    }
+    retriever = ArticleRetriever.build([*_retrieval_rows(), decree])
+    router = Router(index=index, retriever=retriever, agencies=AgencyNames.from_files(), law_sectors={}).fit(TRAIN)
+    text = "처방전 택배 배송이 막혀 약국 수령만 됩니다"
+    analysis = router.analyse([text])[0]
+    law_id, _score, number, title = analysis.retrieved[0]
+    assert (law_id, number, title) == ("001788", "", "처방전 배송")  # no law article number for a decree's
+    assert analysis.retrieved_via["001788"] == "의료법 시행령 제7조"
+    candidates = router._evidence(analysis, np.zeros(len(router.agency_model.classes_)), np.zeros(0)).statutes
+    reasons = candidates["001788"].suggestion.reasons
+    assert any("의료법 시행령 제7조(처방전 배송)" in r for r in reasons)
+    assert "제7조" not in candidates["001788"].suggestion.articles  # 의료법 제7조 is another article
 
 
 def _bare_router(index) -> Router:
