@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, NamedTuple
-
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from typing import NamedTuple
 
 from agencies.models import Agency
 from barriers.models import ClockStep, DeadlinePolicy, NonWorkingDay, RequestKind
 from core.business_days import Counting, Period, due_at, extended_due_at
+from core.reference_tables import ReferenceTable
 
 _STATUTORY = Counting.STATUTORY
 _CALENDAR = Counting.CALENDAR
@@ -58,15 +55,6 @@ def default_period(*, step: str, kind: str) -> Default:
     return STEP_DEFAULTS[step]
 
 
-# Both tables are tiny and edited by hand in the admin, yet every clock that starts and every list
-# page with an overdue row read them: they are kept in the cache, dropped whenever a row is saved
-# or deleted (below). Processes that do not share a cache (the default in-memory one) see an edit
-# made through another process within CACHE_SECONDS.
-CACHE_SECONDS = 300
-_POLICIES_KEY = "barriers:deadline-policies:v1"
-_CLOSURES_KEY = "barriers:closures:v1"
-
-
 class _Policy(NamedTuple):
     step: str
     kind: str
@@ -75,35 +63,18 @@ class _Policy(NamedTuple):
     counting: str
 
 
-def _policies() -> tuple[_Policy, ...]:
-    rows: tuple[_Policy, ...] | None = cache.get(_POLICIES_KEY)
-    if rows is None:
-        fields = _Policy._fields
-        rows = tuple(_Policy(*values) for values in DeadlinePolicy.objects.values_list(*fields))
-        cache.set(_POLICIES_KEY, rows, CACHE_SECONDS)
-    return rows
-
-
-def _all_closures() -> frozenset[dt.date]:
-    days: frozenset[dt.date] | None = cache.get(_CLOSURES_KEY)
-    if days is None:
-        days = frozenset(NonWorkingDay.objects.values_list("day", flat=True))
-        cache.set(_CLOSURES_KEY, days, CACHE_SECONDS)
-    return days
-
-
-def forget_cached_tables(**_kwargs: Any) -> None:
-    """Drop the cached policies and closures (now, and again once the writing transaction
-    commits: a reader between the two could have cached the rows as they were before it)."""
-    cache.delete_many([_POLICIES_KEY, _CLOSURES_KEY])
-    transaction.on_commit(lambda: cache.delete_many([_POLICIES_KEY, _CLOSURES_KEY]))
-
-
-for _model in (DeadlinePolicy, NonWorkingDay):
-    post_save.connect(forget_cached_tables, sender=_model, dispatch_uid=f"barriers.deadlines.{_model.__name__}.save")
-    post_delete.connect(
-        forget_cached_tables, sender=_model, dispatch_uid=f"barriers.deadlines.{_model.__name__}.delete"
-    )
+# Both tables are tiny and edited by hand in the admin, yet every clock that starts and every list
+# page with an overdue row read them (see core.reference_tables for how the cache is kept fresh).
+_POLICIES = ReferenceTable(
+    "barriers:deadline-policies:v1",
+    lambda: tuple(_Policy(*values) for values in DeadlinePolicy.objects.values_list(*_Policy._fields)),
+    watch=[DeadlinePolicy],
+)
+_CLOSURES = ReferenceTable(
+    "barriers:closures:v1",
+    lambda: frozenset(NonWorkingDay.objects.values_list("day", flat=True)),
+    watch=[NonWorkingDay],
+)
 
 
 def period_for(*, step: str, kind: str, agency: Agency | None) -> Period:
@@ -111,7 +82,7 @@ def period_for(*, step: str, kind: str, agency: Agency | None) -> Period:
     agency_id = agency.pk if agency is not None else None
     rows = [
         p
-        for p in _policies()
+        for p in _POLICIES.get()
         if p.step == step and p.kind in ("", kind) and (p.agency_id is None or p.agency_id == agency_id)
     ]
     if rows:
@@ -124,7 +95,7 @@ def extra_closures(*, around: dt.datetime) -> frozenset[dt.date]:
     """Declared closures near ``around`` (a year either side is plenty for any period)."""
     start = around.date() - dt.timedelta(days=366)
     end = around.date() + dt.timedelta(days=732)
-    return frozenset(day for day in _all_closures() if start <= day <= end)
+    return frozenset(day for day in _CLOSURES.get() if start <= day <= end)
 
 
 def compute_due(*, started_at: dt.datetime, period: Period) -> dt.datetime:

@@ -31,11 +31,13 @@ from barriers.models import (
     OutcomeMilestone,
     Privacy,
 )
+from barriers.sector_table import sectors_by_code
 from barriers.selectors import overdue_days
 from barriers.transitions import ALLOWED, OPEN
 from core.anonymity import Cell, Level, disclosable_profile, population_counts
 from core.business_days import SEOUL
 from core.errors import NotFound
+from core.reference_tables import ReferenceTable
 from firms.models import Firm, Sector, SizeClass
 from register import search
 from register.models import Publication
@@ -282,23 +284,21 @@ def _attach_sectors(publications: list[Publication]) -> None:
             firm.register_sectors = firm_sectors  # type: ignore[attr-defined]
 
 
+_AGENCY_CHOICES = ReferenceTable(
+    "register:agency-choices:v2",
+    lambda: list(Agency.objects.filter(is_active=True).order_by("name").values_list("code", "name")),
+    watch=[Agency],
+)
+
+
 def sectors_by_id() -> dict[int, Sector]:
-    """Every sector in its display order (six rows of reference data, shared for five minutes)."""
-    sectors = cache.get("register:sectors")
-    if sectors is None:
-        sectors = {s.pk: s for s in Sector.objects.all()}
-        cache.set("register:sectors", sectors, 300)
-    return dict(sectors)
+    """Every sector in its display order (six rows of reference data, cached)."""
+    return {sector.pk: sector for sector in sectors_by_code().values()}
 
 
 def agency_choices() -> list[tuple[str, str]]:
-    """(code, name) of every active agency by name, for the filter bar (shared for five minutes:
-    an agency added since shows up a little later, and filtering by it works at once)."""
-    choices = cache.get("register:agency_choices")
-    if choices is None:
-        choices = list(Agency.objects.filter(is_active=True).order_by("name").values_list("code", "name"))
-        cache.set("register:agency_choices", choices, 300)
-    return list(choices)
+    """(code, name) of every active agency by name, for the filter bar (cached)."""
+    return list(_AGENCY_CHOICES.get())
 
 
 def _sectors_of(obj: Any) -> list[Any]:
