@@ -46,3 +46,11 @@ def force_login_with_second_factor(self: Client, user: Any, backend: str | None 
         session = self.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
+
+
+def signed_in_client(user: Any) -> Client:
+    """A test client signed in as ``user`` (officials with their second factor passed, once the
+    root conftest has patched ``force_login``)."""
+    client = Client()
+    client.force_login(user)
+    return client

@@ -8,18 +8,13 @@ import json
 import pytest
 from django.test import Client
 
+from accounts.testing import signed_in_client
 from barriers import services
 from barriers.models import Barrier, BarrierEvent, BarrierStatus
 from barriers.tests.factories import BODY
 
 pytestmark = pytest.mark.django_db
 API = "/api/barriers"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def post(client: Client, url: str, data: dict | None = None, **headers):
@@ -39,7 +34,7 @@ def test_reason_codes_are_published():
 
 
 def test_firm_member_files_and_submits(firm_member, firm):
-    client = client_for(firm_member)
+    client = signed_in_client(firm_member)
     response = post(client, API, {"title": "드론 배송", "body": BODY, "sector_codes": ["mobility"], "submit": True})
     assert response.status_code == 201, response.content
     body = response.json()
@@ -50,7 +45,7 @@ def test_firm_member_files_and_submits(firm_member, firm):
 
 
 def test_idempotency_key_replays_and_conflicts(firm_member):
-    client = client_for(firm_member)
+    client = signed_in_client(firm_member)
     payload = {"title": "드론 배송", "body": BODY, "sector_codes": ["mobility"]}
     first = post(client, API, payload, **{"Idempotency-Key": "k-1"})
     again = post(client, API, payload, **{"Idempotency-Key": "k-1"})
@@ -76,31 +71,35 @@ def test_idempotency_key_replays_and_conflicts(firm_member):
     ],
 )
 def test_bad_create_payloads_are_400(firm_member, _case, payload, code):
-    response = post(client_for(firm_member), API, payload)
+    response = post(signed_in_client(firm_member), API, payload)
     assert response.status_code == 400, response.content
     assert response.json()["code"] == code
     assert Barrier.objects.count() == 0
 
 
 def test_ten_megabyte_body_is_413(firm_member):
-    response = post(client_for(firm_member), API, {"title": "제목", "body": "가" * 3_500_000})
+    response = post(signed_in_client(firm_member), API, {"title": "제목", "body": "가" * 3_500_000})
     assert response.status_code == 413
     assert Barrier.objects.count() == 0
 
 
 def test_filing_for_another_firm_is_403(firm_member, other_firm):
-    response = post(client_for(firm_member), API, {"title": "제목", "body": BODY, "firm_id": other_firm.pk})
+    response = post(signed_in_client(firm_member), API, {"title": "제목", "body": BODY, "firm_id": other_firm.pk})
     assert response.status_code == 403
 
 
 def test_nested_json_bomb_is_400(firm_member):
     deep = "[" * 100_000 + "]" * 100_000
-    response = client_for(firm_member).post(API, data=deep, content_type="application/json")
+    response = signed_in_client(firm_member).post(API, data=deep, content_type="application/json")
     assert response.status_code == 400
 
 
 def test_workflow_over_the_api(submitted, city_official, agency, agency_official, firm_member):
-    city, agency_client, filer = client_for(city_official), client_for(agency_official), client_for(firm_member)
+    city, agency_client, filer = (
+        signed_in_client(city_official),
+        signed_in_client(agency_official),
+        signed_in_client(firm_member),
+    )
     r = post(city, f"{API}/{submitted.pk}/triage", {"kind": "proposal", "lead_agency_code": agency.code})
     assert r.status_code == 200, r.content
     r = post(city, f"{API}/{submitted.pk}/forward", {})
@@ -120,9 +119,9 @@ def test_workflow_over_the_api(submitted, city_official, agency, agency_official
 
 def test_illegal_transition_is_409_and_changes_nothing(submitted, city_official):
     before = BarrierEvent.objects.count()
-    r = post(client_for(city_official), f"{API}/{submitted.pk}/close", {"note": ""})
+    r = post(signed_in_client(city_official), f"{API}/{submitted.pk}/close", {"note": ""})
     assert r.status_code == 400  # note required first
-    r = post(client_for(city_official), f"{API}/{submitted.pk}/escalate", {"note": "상정"})
+    r = post(signed_in_client(city_official), f"{API}/{submitted.pk}/escalate", {"note": "상정"})
     assert r.status_code == 409
     assert r.json()["code"] == "transition_not_allowed"
     assert "접수" in r.json()["message"]
@@ -135,17 +134,17 @@ def test_two_officials_one_version_one_wins(submitted, city_official, agency):
     from accounts.tests.factories import MembershipFactory
 
     colleague = MembershipFactory(role=Role.CITY_OFFICIAL).user
-    version = client_for(city_official).get(f"{API}/{submitted.pk}")["ETag"]
+    version = signed_in_client(city_official).get(f"{API}/{submitted.pk}")["ETag"]
     payload = {"kind": "proposal", "lead_agency_code": agency.code}
-    first = post(client_for(city_official), f"{API}/{submitted.pk}/triage", payload, **{"If-Match": version})
-    second = post(client_for(colleague), f"{API}/{submitted.pk}/triage", payload, **{"If-Match": version})
+    first = post(signed_in_client(city_official), f"{API}/{submitted.pk}/triage", payload, **{"If-Match": version})
+    second = post(signed_in_client(colleague), f"{API}/{submitted.pk}/triage", payload, **{"If-Match": version})
     assert (first.status_code, second.status_code) == (200, 409)
     assert second.json()["code"] == "stale_version"
 
 
 def test_bad_if_match_is_400(submitted, city_official, agency):
     r = post(
-        client_for(city_official),
+        signed_in_client(city_official),
         f"{API}/{submitted.pk}/triage",
         {"kind": "proposal", "lead_agency_code": agency.code},
         **{"If-Match": "abc"},
@@ -154,7 +153,9 @@ def test_bad_if_match_is_400(submitted, city_official, agency):
 
 
 def test_unknown_agency_is_400(submitted, city_official):
-    r = post(client_for(city_official), f"{API}/{submitted.pk}/triage", {"kind": "proposal", "lead_agency_code": "x"})
+    r = post(
+        signed_in_client(city_official), f"{API}/{submitted.pk}/triage", {"kind": "proposal", "lead_agency_code": "x"}
+    )
     assert r.status_code == 400 and r.json()["field"] == "lead_agency_code"
 
 
@@ -173,8 +174,8 @@ def test_unknown_agency_is_400(submitted, city_official):
 )
 def test_read_permission_per_persona(request, forwarded, persona, expected):
     user = request.getfixturevalue(persona)
-    assert client_for(user).get(f"{API}/{forwarded.pk}").status_code == expected
-    listed = client_for(user).get(API).json()["results"]
+    assert signed_in_client(user).get(f"{API}/{forwarded.pk}").status_code == expected
+    listed = signed_in_client(user).get(API).json()["results"]
     assert (forwarded.pk in [row["id"] for row in listed]) == (expected == 200)
 
 
@@ -184,14 +185,14 @@ def test_agency_never_sees_sealed_identity(firm, firm_member, city_official, age
     )
     services.triage_barrier(barrier_id=barrier.pk, actor=city_official, kind="proposal", lead_agency=agency)
     services.forward_to_agency(barrier_id=barrier.pk, actor=city_official)
-    agency_client = client_for(agency_official)
+    agency_client = signed_in_client(agency_official)
     for url in (f"{API}/{barrier.pk}", f"{API}/{barrier.pk}/timeline", API, f"{API}/queue"):
         response = agency_client.get(url)
         assert response.status_code == 200
         text = response.content.decode()
         assert firm.name not in text and firm_member.name not in text and firm_member.email not in text
     assert agency_client.get(f"{API}/{barrier.pk}").json()["firm"] is None
-    assert client_for(city_official).get(f"{API}/{barrier.pk}").json()["firm"]["name"] == firm.name
+    assert signed_in_client(city_official).get(f"{API}/{barrier.pk}").json()["firm"]["name"] == firm.name
 
 
 def test_queue_is_for_officials_and_sorted_by_urgency(city_official, firm_member, firm, agency):
@@ -202,22 +203,22 @@ def test_queue_is_for_officials_and_sorted_by_urgency(city_official, firm_member
     soon_few = barrier_in("submitted", firm=firm, due_in_days=3, affected_firm_count=1)
     later = barrier_in("submitted", firm=firm, due_in_days=20)
     barrier_in("draft", firm=firm)
-    assert client_for(firm_member).get(f"{API}/queue").status_code == 403
-    rows = client_for(city_official).get(f"{API}/queue").json()["results"]
+    assert signed_in_client(firm_member).get(f"{API}/queue").status_code == 403
+    rows = signed_in_client(city_official).get(f"{API}/queue").json()["results"]
     assert [r["id"] for r in rows] == [late.pk, soon_many.pk, soon_few.pk, later.pk]
     assert rows[0]["overdue_days"] > 0 and rows[1]["overdue_days"] == 0
-    overdue = client_for(city_official).get(f"{API}/queue?overdue=true").json()["results"]
+    overdue = signed_in_client(city_official).get(f"{API}/queue?overdue=true").json()["results"]
     assert [r["id"] for r in overdue] == [late.pk]
 
 
 @pytest.mark.parametrize("query", ["page=-1", "page=100000000000000000000", "page_size=1000000000", "status=bogus"])
 def test_bad_paging_and_filters_are_400(city_official, query):
-    assert client_for(city_official).get(f"{API}?{query}").status_code == 400
+    assert signed_in_client(city_official).get(f"{API}?{query}").status_code == 400
 
 
 def test_patch_draft_with_stale_version(firm_member, firm):
     barrier = services.file_barrier(actor=firm_member, firm=firm, title="초안", body="", sector_codes=["ai"])
-    client = client_for(firm_member)
+    client = signed_in_client(firm_member)
     r = client.patch(
         f"{API}/{barrier.pk}", data=json.dumps({"body": BODY, "version": 1}), content_type="application/json"
     )
@@ -240,7 +241,7 @@ def upload(client, barrier_id, name, data):
 
 def test_attachment_upload_and_permissioned_download(submitted, firm_member, other_firm_member, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
-    client = client_for(firm_member)
+    client = signed_in_client(firm_member)
     r = upload(client, submitted.pk, "../../보고서 ‮fdp.pdf", PDF)
     assert r.status_code == 201, r.content
     attachment = r.json()["attachments"][0]
@@ -254,7 +255,7 @@ def test_attachment_upload_and_permissioned_download(submitted, firm_member, oth
     assert download["Content-Type"] == "application/pdf"
     assert download["Content-Disposition"].startswith("attachment;")
     assert b"".join(download.streaming_content) == PDF
-    assert client_for(other_firm_member).get(attachment["url"]).status_code == 404
+    assert signed_in_client(other_firm_member).get(attachment["url"]).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -270,7 +271,7 @@ def test_attachment_upload_and_permissioned_download(submitted, firm_member, oth
 )
 def test_forged_or_unsafe_attachments_are_refused(submitted, firm_member, tmp_path, settings, _case, name, data):
     settings.MEDIA_ROOT = tmp_path
-    r = upload(client_for(firm_member), submitted.pk, name, data)
+    r = upload(signed_in_client(firm_member), submitted.pk, name, data)
     assert r.status_code == 400, r.content
     assert submitted.attachments.count() == 0
 
@@ -280,7 +281,7 @@ def test_oversize_attachment_is_refused(submitted, firm_member, tmp_path, settin
 
     settings.MEDIA_ROOT = tmp_path
     monkeypatch.setattr(files, "MAX_BYTES", 1024)
-    r = upload(client_for(firm_member), submitted.pk, "big.pdf", PDF + b"0" * 2048)
+    r = upload(signed_in_client(firm_member), submitted.pk, "big.pdf", PDF + b"0" * 2048)
     assert r.status_code == 400
 
 
@@ -291,10 +292,10 @@ def test_sealed_attachment_name_is_neutral_for_agency(
     barrier = services.file_barrier(
         actor=firm_member, firm=firm, title="봉인", body=BODY, sector_codes=["ai"], seal_from_agency=True, submit=True
     )
-    upload(client_for(firm_member), barrier.pk, f"{firm.name}_사업계획.pdf", PDF)
+    upload(signed_in_client(firm_member), barrier.pk, f"{firm.name}_사업계획.pdf", PDF)
     services.triage_barrier(barrier_id=barrier.pk, actor=city_official, kind="proposal", lead_agency=agency)
     services.forward_to_agency(barrier_id=barrier.pk, actor=city_official)
-    detail = client_for(agency_official).get(f"{API}/{barrier.pk}").json()
+    detail = signed_in_client(agency_official).get(f"{API}/{barrier.pk}").json()
     assert detail["attachments"][0]["name"] == "첨부1.pdf"
-    download = client_for(agency_official).get(detail["attachments"][0]["url"])
+    download = signed_in_client(agency_official).get(detail["attachments"][0]["url"])
     assert firm.name not in download["Content-Disposition"]

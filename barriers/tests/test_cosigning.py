@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from accounts.testing import signed_in_client
 from accounts.tests.factories import MembershipFactory
 from barriers import selectors, selectors_cosigning
 from barriers.models import BarrierEvent, CoSignature, CoSignFlag, CoSignFlagReason, EventKind, Privacy
@@ -27,12 +28,6 @@ pytestmark = pytest.mark.django_db
 
 def member_of(firm):
     return MembershipFactory(role=Role.FIRM_MEMBER, firm=firm).user
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_two_users_of_one_firm_count_once(submitted, other_firm, other_firm_member):
@@ -144,7 +139,7 @@ def test_filer_sees_only_cosigners_who_allowed_it(submitted, firm_member, city_o
     for_hider = selectors_cosigning.visible_cosignatures(submitted, hider)
     assert [c.firm.name for c in for_hider.named] == ["숨은기업"] and for_hider.mine == for_hider.named
     # The filer's page shows the count and the allowed name only.
-    page = client_for(firm_member).get(reverse("barriers:detail", args=[submitted.pk])).content.decode()
+    page = signed_in_client(firm_member).get(reverse("barriers:detail", args=[submitted.pk])).content.decode()
     assert "보이는기업" in page and "숨은기업" not in page and "같은 애로를 겪는 기업 3곳" in page
 
 
@@ -152,7 +147,7 @@ def test_agency_sees_the_count_not_the_cosigners(forwarded, agency_official, oth
     cosigning.cosign_barrier(barrier_id=forwarded.pk, actor=other_firm_member, firm=other_firm, show_to_filer=True)
     view = selectors_cosigning.visible_cosignatures(forwarded, agency_official)
     assert view.count == 1 and view.named == [] and view.hidden == 1
-    page = client_for(agency_official).get(reverse("barriers:detail", args=[forwarded.pk])).content.decode()
+    page = signed_in_client(agency_official).get(reverse("barriers:detail", args=[forwarded.pk])).content.decode()
     assert other_firm.name not in page and "같은 애로를 겪는 기업 2곳" in page
 
 
@@ -234,13 +229,13 @@ def test_flags_are_for_city_officials(submitted, city_official, firm_member, sec
         cosigning.cosign_barrier(barrier_id=submitted.pk, actor=operator, firm=f)
     assert selectors_cosigning.open_flag_count(submitted, city_official) == 1
     assert selectors_cosigning.open_flag_count(submitted, firm_member) is None
-    page = client_for(city_official).get(reverse("barriers:cosign_flags")).content.decode()
+    page = signed_in_client(city_official).get(reverse("barriers:cosign_flags")).content.decode()
     assert "한 계정이 여러 기업으로 공동 서명" in page
-    assert client_for(firm_member).get(reverse("barriers:cosign_flags")).status_code == 403
-    detail = client_for(city_official).get(reverse("barriers:detail", args=[submitted.pk])).content.decode()
+    assert signed_in_client(firm_member).get(reverse("barriers:cosign_flags")).status_code == 403
+    detail = signed_in_client(city_official).get(reverse("barriers:detail", args=[submitted.pk])).content.decode()
     assert "공동 서명 이상 징후" in detail
     flag = CoSignFlag.objects.get()
-    client_for(city_official).post(reverse("barriers:cosign_flags"), {"flag": flag.pk})
+    signed_in_client(city_official).post(reverse("barriers:cosign_flags"), {"flag": flag.pk})
     flag.refresh_from_db()
     assert flag.reviewed_by == city_official
     assert selectors_cosigning.open_flag_count(submitted, city_official) == 0
@@ -255,7 +250,7 @@ def api(client: Client, method: str, path: str, body: dict | None = None):
 
 def test_api_cosign_list_and_withdraw(submitted, other_firm, other_firm_member, firm_member):
     url = f"/api/barriers/{submitted.pk}/cosignatures"
-    signer = client_for(other_firm_member)
+    signer = signed_in_client(other_firm_member)
     created = api(signer, "post", url, {"account": "우리도 같은 규제 때문에 실증을 못 합니다.", "harm_delay_months": 4})
     assert created.status_code == 201, created.content
     assert created.json()["affected_firm_count"] == 2
@@ -263,13 +258,13 @@ def test_api_cosign_list_and_withdraw(submitted, other_firm, other_firm_member, 
     twice = api(signer, "post", url)
     assert twice.status_code == 409 and twice.json()["code"] == "already_cosigned"
     assert "한 번만" in twice.json()["message"]
-    own = api(client_for(firm_member), "post", url, {})
+    own = api(signed_in_client(firm_member), "post", url, {})
     assert own.status_code == 409 and own.json()["code"] == "own_barrier"
-    listed = client_for(firm_member).get(url).json()
+    listed = signed_in_client(firm_member).get(url).json()
     assert listed["cosigning_firms"] == 1 and listed["hidden"] == 1 and listed["results"] == []
     corrected = api(signer, "put", url, {"account": "실증이 넉 달 밀렸습니다.", "show_to_filer": True})
     assert corrected.status_code == 200 and corrected.json()["results"][0]["account"] == "실증이 넉 달 밀렸습니다."
-    assert client_for(firm_member).get(url).json()["results"][0]["firm_name"] == other_firm.name
+    assert signed_in_client(firm_member).get(url).json()["results"][0]["firm_name"] == other_firm.name
     withdrawn = signer.delete(url)
     assert withdrawn.status_code == 200 and withdrawn.json()["affected_firm_count"] == 1
     again = signer.delete(url)
@@ -278,20 +273,22 @@ def test_api_cosign_list_and_withdraw(submitted, other_firm, other_firm_member, 
 
 def test_api_refusals(firm, other_firm_member, outsider, sectors):
     private = barrier_in("submitted", firm=firm, privacy=Privacy.PRIVATE)
-    refused = api(client_for(other_firm_member), "post", f"/api/barriers/{private.pk}/cosignatures")
+    refused = api(signed_in_client(other_firm_member), "post", f"/api/barriers/{private.pk}/cosignatures")
     assert refused.status_code == 404 and "찾을 수 없습니다" in refused.json()["message"]
     public = barrier_in("submitted", firm=firm)
-    no_firm = api(client_for(outsider), "post", f"/api/barriers/{public.pk}/cosignatures")
+    no_firm = api(signed_in_client(outsider), "post", f"/api/barriers/{public.pk}/cosignatures")
     assert no_firm.status_code == 400 and no_firm.json()["code"] == "no_firm"
-    bad = api(client_for(other_firm_member), "post", f"/api/barriers/{public.pk}/cosignatures", {"harm_cost_won": -5})
+    bad = api(
+        signed_in_client(other_firm_member), "post", f"/api/barriers/{public.pk}/cosignatures", {"harm_cost_won": -5}
+    )
     assert bad.status_code == 400 and bad.json()["field"] == "harm_cost_won"
     assert Client().get(f"/api/barriers/{public.pk}/cosignatures").status_code == 401
-    assert client_for(other_firm_member).get(f"/api/barriers/{private.pk}/cosignatures").status_code == 404
+    assert signed_in_client(other_firm_member).get(f"/api/barriers/{private.pk}/cosignatures").status_code == 404
 
 
 def test_api_flags_for_officials_only(submitted, city_official, firm_member):
-    assert client_for(city_official).get("/api/barriers/cosigning/flags").status_code == 200
-    assert client_for(firm_member).get("/api/barriers/cosigning/flags").status_code == 403
+    assert signed_in_client(city_official).get("/api/barriers/cosigning/flags").status_code == 200
+    assert signed_in_client(firm_member).get("/api/barriers/cosigning/flags").status_code == 403
 
 
 # -- pages ---------------------------------------------------------------------------------------------
@@ -299,7 +296,7 @@ def test_api_flags_for_officials_only(submitted, city_official, firm_member):
 
 def test_public_page_and_htmx_cosign(firm, other_firm, other_firm_member):
     barrier = barrier_in("triaged", firm=firm, body="담당자 홍길동(010-1234-5678)에게 연락 주세요. 로봇 보도 통행 문제")
-    client = client_for(other_firm_member)
+    client = signed_in_client(other_firm_member)
     page = client.get(reverse("barriers:public", args=[barrier.pk])).content.decode()
     assert "010-1234-5678" not in page and firm.name not in page
     assert "우리도 겪고 있다" in page
@@ -319,7 +316,7 @@ def test_public_page_and_htmx_cosign(firm, other_firm, other_firm_member):
 
 def test_public_page_hides_private_and_drafts(firm, other_firm_member):
     for barrier in (barrier_in("triaged", firm=firm, privacy=Privacy.PRIVATE), barrier_in("draft", firm=firm)):
-        assert client_for(other_firm_member).get(reverse("barriers:public", args=[barrier.pk])).status_code == 404
+        assert signed_in_client(other_firm_member).get(reverse("barriers:public", args=[barrier.pk])).status_code == 404
 
 
 # -- concurrency (PostgreSQL: SQLite serialises writers anyway) --------------------------------------
@@ -354,7 +351,7 @@ def test_api_cosign_replayed_with_the_same_idempotency_key_signs_once(submitted,
     from barriers.models import CoSignature
 
     url = f"/api/barriers/{submitted.pk}/cosignatures"
-    signer = client_for(other_firm_member)
+    signer = signed_in_client(other_firm_member)
     body = json.dumps({"account": "같은 규제로 출시가 늦어졌습니다."})
     first = signer.post(url, data=body, content_type="application/json", headers={"Idempotency-Key": "cosign-1"})
     replay = signer.post(url, data=body, content_type="application/json", headers={"Idempotency-Key": "cosign-1"})

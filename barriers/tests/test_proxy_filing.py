@@ -7,11 +7,11 @@ import json
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
 from accounts.permissions import can
+from accounts.testing import signed_in_client
 from accounts.tests.factories import MembershipFactory
 from barriers import selectors, selectors_cosigning, services
 from barriers.models import Barrier, BarrierEvent, BarrierStatus, CoSignature, Notification
@@ -39,12 +39,6 @@ def members(association, sectors):
 @pytest.fixture
 def member_users(members):
     return [MembershipFactory(role=Role.FIRM_MEMBER, firm=f).user for f in members]
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def file_for(actor, association, filings, **kwargs):
@@ -76,7 +70,7 @@ def test_one_barrier_per_member_with_sealing_per_member(
     assert can(agency_official, "barrier.view", sealed)
     assert not can(agency_official, "barrier.view_identity", sealed)
     assert can(agency_official, "barrier.view_identity", open_)
-    page = client_for(agency_official).get(reverse("barriers:detail", args=[sealed.pk])).content.decode()
+    page = signed_in_client(agency_official).get(reverse("barriers:detail", args=[sealed.pk])).content.decode()
     assert "회원사0" not in page
     # The city always knows.
     assert can(city_official, "barrier.view_identity", sealed)
@@ -144,7 +138,7 @@ def test_board_counts_members_barriers(association, association_staff, members, 
     assert board.total == 3 and board.overdue == 1 and board.filed_by_association == 1
     assert board.member_count == 3
     assert {b.firm_id for b in board.barriers} == {m.pk for m in members}
-    page = client_for(association_staff).get(reverse("barriers:association_board", args=[association.pk]))
+    page = signed_in_client(association_staff).get(reverse("barriers:association_board", args=[association.pk]))
     assert page.status_code == 200 and "회원사2" in page.content.decode()
     assert selectors.barriers_for_user(association_staff).count() == 3
 
@@ -152,12 +146,14 @@ def test_board_counts_members_barriers(association, association_staff, members, 
 def test_board_is_for_own_staff(association, members, firm_member, sectors):
     other_staff = MembershipFactory(role=Role.ASSOCIATION_STAFF, association=AssociationFactory()).user
     for user in (other_staff, firm_member):
-        assert client_for(user).get(reverse("barriers:association_board", args=[association.pk])).status_code == 404
-        assert client_for(user).get(f"/api/barriers/associations/{association.pk}/board").status_code == 404
+        assert (
+            signed_in_client(user).get(reverse("barriers:association_board", args=[association.pk])).status_code == 404
+        )
+        assert signed_in_client(user).get(f"/api/barriers/associations/{association.pk}/board").status_code == 404
 
 
 def test_api_proxy_filing_and_board(association, association_staff, members, member_users):
-    client = client_for(association_staff)
+    client = signed_in_client(association_staff)
     payload = {
         "members": [{"firm_id": members[0].pk, "seal_from_agency": True}, {"firm_id": members[1].pk}],
         "title": TITLE,
@@ -189,7 +185,7 @@ def test_api_proxy_filing_and_board(association, association_staff, members, mem
 
 
 def test_proxy_filing_page(association, association_staff, members, member_users):
-    client = client_for(association_staff)
+    client = signed_in_client(association_staff)
     url = reverse("barriers:association_file", args=[association.pk])
     assert "회원사1" in client.get(url).content.decode()
     answer = client.post(
@@ -215,9 +211,9 @@ def test_joint_cosigner_adds_its_own_account_to_the_draft(association, associati
     lead = barriers[0]
     member = member_users[1]
     assert not can(member, "barrier.view", lead)  # the draft is the lead member's ...
-    page = client_for(member).get(reverse("barriers:public", args=[lead.pk]))
+    page = signed_in_client(member).get(reverse("barriers:public", args=[lead.pk]))
     assert page.status_code == 200  # ... but a co-signing member reads what it co-signs
-    answer = client_for(member).post(
+    answer = signed_in_client(member).post(
         reverse("barriers:cosign_update", args=[lead.pk]),
         {
             "firm": members[1].pk,
@@ -230,4 +226,4 @@ def test_joint_cosigner_adds_its_own_account_to_the_draft(association, associati
     assert CoSignature.objects.get(barrier=lead, firm=members[1]).account == "우리도 승인에 넉 달 걸렸습니다."
     # A non-member of the filing still sees nothing.
     outsider_member = MembershipFactory(role=Role.FIRM_MEMBER, firm=FirmFactory()).user
-    assert client_for(outsider_member).get(reverse("barriers:public", args=[lead.pk])).status_code == 404
+    assert signed_in_client(outsider_member).get(reverse("barriers:public", args=[lead.pk])).status_code == 404

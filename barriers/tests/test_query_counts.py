@@ -6,17 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.test import Client
 
+from accounts.testing import signed_in_client
 from barriers.tests.factories import barrier_in
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # Every API request: session, user, OTP device (officials), roles, one upsert for both rate limits.
@@ -29,7 +23,7 @@ def test_queue_query_count_does_not_grow_with_the_page(
 ):
     for i in range(rows):
         barrier_in(["submitted", "triaged", "forwarded"][i % 3], firm=firm, agency=agency, due_in_days=i - 10)
-    client = client_for(city_official)
+    client = signed_in_client(city_official)
     client.get("/api/barriers/queue")  # the cached tables (sectors, closures) are warm from now on
     # The rows and their sectors; the (capped) count only when another page follows.
     more = rows > page_size
@@ -44,7 +38,7 @@ def test_queue_query_count_does_not_grow_with_the_page(
 def test_agency_queue_query_count(agency_official, firm, agency, rows, django_assert_max_num_queries):
     for i in range(rows):
         barrier_in("forwarded", firm=firm, agency=agency, seal_from_agency=bool(i % 2))
-    client = client_for(agency_official)
+    client = signed_in_client(agency_official)
     client.get("/api/barriers/queue")
     with django_assert_max_num_queries(FRAMEWORK + 2):
         response = client.get("/api/barriers/queue?page_size=50")
@@ -52,7 +46,7 @@ def test_agency_queue_query_count(agency_official, firm, agency, rows, django_as
 
 
 def test_create_query_budget(firm_member, django_assert_max_num_queries):
-    client = client_for(firm_member)
+    client = signed_in_client(firm_member)
     payload = {"title": "제목", "body": "가" * 40, "sector_codes": ["ai"]}
     client.post("/api/barriers", data=json.dumps(payload), content_type="application/json")  # warms the sectors
     # Session, user, roles, one upsert for both rate limits, firm, the barrier, its sectors and

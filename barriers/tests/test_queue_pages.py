@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from accounts.testing import signed_in_client
 from barriers import deadlines, selectors, services
 from barriers.models import Barrier, NonWorkingDay
 from barriers.tests.factories import BODY, barrier_in
@@ -16,12 +17,6 @@ from firms.models import Sector
 
 pytestmark = pytest.mark.django_db
 API = "/api/barriers"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -37,14 +32,14 @@ def page(client: Client, query: str) -> dict:
 
 
 def test_count_is_exact_below_the_cap(city_official, seven_open):
-    body = page(client_for(city_official), "page_size=3")
+    body = page(signed_in_client(city_official), "page_size=3")
     assert (body["count"], body["count_capped"], body["has_more"]) == (7, False, True)
     assert [r["id"] for r in body["results"]] == [b.pk for b in seven_open[:3]]
 
 
 def test_count_stops_at_the_cap_and_says_so(city_official, seven_open, monkeypatch):
     monkeypatch.setattr(selectors, "COUNT_CAP", 3)
-    client = client_for(city_official)
+    client = signed_in_client(city_official)
     first = page(client, "page_size=2")
     assert (first["count"], first["count_capped"], first["has_more"]) == (3, True, True)
     # A page past the cap counts to its own end at least: the count never falls short of what
@@ -61,7 +56,7 @@ def test_count_stops_at_the_cap_and_says_so(city_official, seven_open, monkeypat
 
 def test_capped_count_applies_to_the_list_too(city_official, seven_open, monkeypatch):
     monkeypatch.setattr(selectors, "COUNT_CAP", 2)
-    body = client_for(city_official).get(f"{API}?page_size=1").json()
+    body = signed_in_client(city_official).get(f"{API}?page_size=1").json()
     assert (body["count"], body["count_capped"], body["has_more"]) == (2, True, True)
 
 
@@ -78,7 +73,7 @@ def test_rows_carry_their_sectors_in_sector_order(city_official, firm_member, fi
     )
     bare = barrier_in("submitted", firm=firm)
     bare.sectors.clear()
-    rows = {r["id"]: r for r in page(client_for(city_official), "")["results"]}
+    rows = {r["id"]: r for r in page(signed_in_client(city_official), "")["results"]}
     order = list(Sector.objects.filter(code__in=["ai", "fintech"]).values_list("code", flat=True))
     assert rows[barrier.pk]["sectors"] == order == ["fintech", "ai"]
     assert rows[bare.pk]["sectors"] == []
@@ -95,7 +90,7 @@ def test_cooperating_agency_sees_the_firm_unless_sealed(
         barrier.cooperating_agencies.add(other_agency)
         barriers.append(barrier)
     barrier_in("forwarded", firm=firm, agency=agency)  # not co-operating: not in its queue
-    client = client_for(other_agency_official)
+    client = signed_in_client(other_agency_official)
     client.get(f"{API}/queue")  # warm the session and the cached tables
     with django_assert_max_num_queries(9):
         body = page(client, "")
@@ -117,7 +112,7 @@ def test_queue_filters_select_the_right_rows(filter_name, city_official, firm_me
         "status": ("status=forwarded", [late.pk]),
         "overdue": ("overdue=true", [late.pk]),
     }[filter_name]
-    body = page(client_for(city_official), query)
+    body = page(signed_in_client(city_official), query)
     assert [r["id"] for r in body["results"]] == expected
     assert (body["count"], body["count_capped"], body["has_more"]) == (1, False, False)
 

@@ -4,9 +4,9 @@ ones, redacted, and offered for co-signing."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
+from accounts.testing import signed_in_client
 from barriers import similarity
 from barriers.models import Privacy
 from barriers.tests.factories import barrier_in
@@ -18,12 +18,6 @@ ROBOT_TITLE = "배송 로봇 보도 통행 금지로 실증 불가"
 ROBOT_BODY = (
     "자율주행 배송 로봇이 도로교통법상 차로 분류되어 보도를 다닐 수 없습니다. 아파트 단지 배송 실증이 막혔습니다."
 )
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -104,7 +98,7 @@ def test_excludes_the_draft_being_written(corpus, firm, firm_member):
 
 
 def test_htmx_fragment(corpus, firm, firm_member, other_firm_member):
-    client = client_for(firm_member)
+    client = signed_in_client(firm_member)
     answer = client.post(
         reverse("barriers:similar"), {"title": ROBOT_TITLE, "body": ROBOT_BODY, "firm": firm.pk}, HTTP_HX_REQUEST="true"
     )
@@ -113,19 +107,19 @@ def test_htmx_fragment(corpus, firm, firm_member, other_firm_member):
     assert reverse("barriers:public", args=[corpus["public"].pk]) in page
     assert "(비공개)" not in page
     # Another firm's member asking with this firm's id sees no private barrier of it.
-    other = client_for(other_firm_member).post(
+    other = signed_in_client(other_firm_member).post(
         reverse("barriers:similar"), {"title": "배달 로봇 보도 주행 허용", "body": ROBOT_BODY, "firm": firm.pk}
     )
     assert "배달 로봇 보도 주행 허용 요청" not in other.content.decode()
 
 
 def test_filing_page_carries_the_search(firm_member):
-    page = client_for(firm_member).get(reverse("barriers:new")).content.decode()
+    page = signed_in_client(firm_member).get(reverse("barriers:new")).content.decode()
     assert 'id="similar-barriers"' in page and "keyup changed delay:500ms" in page
 
 
 def test_api_similar(corpus, firm, firm_member):
-    answer = client_for(firm_member).post(
+    answer = signed_in_client(firm_member).post(
         "/api/barriers/search/similar",
         {"title": ROBOT_TITLE, "body": ROBOT_BODY, "firm_id": firm.pk},
         content_type="application/json",

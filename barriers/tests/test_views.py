@@ -7,17 +7,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.testing import signed_in_client
 from barriers import services
 from barriers.models import Barrier, BarrierStatus
 from barriers.tests.factories import BODY, barrier_in
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def form_data(firm, **overrides):
@@ -40,7 +35,7 @@ def test_list_requires_sign_in():
 
 
 def test_firm_member_files_through_the_form(firm_member, firm):
-    client = client_for(firm_member)
+    client = signed_in_client(firm_member)
     assert client.get(reverse("barriers:new")).status_code == 200
     response = client.post(reverse("barriers:new"), form_data(firm))
     barrier = Barrier.objects.get()
@@ -51,24 +46,24 @@ def test_firm_member_files_through_the_form(firm_member, firm):
 
 
 def test_invalid_form_is_400_in_korean(firm_member, firm):
-    response = client_for(firm_member).post(reverse("barriers:new"), form_data(firm, body="짧음"))
+    response = signed_in_client(firm_member).post(reverse("barriers:new"), form_data(firm, body="짧음"))
     assert response.status_code == 400
     assert "자 이상" in response.content.decode()
     assert Barrier.objects.filter(status=BarrierStatus.SUBMITTED).count() == 0
 
 
 def test_nul_in_form_is_rejected(firm_member, firm):
-    response = client_for(firm_member).post(reverse("barriers:new"), form_data(firm, title="a\x00b"))
+    response = signed_in_client(firm_member).post(reverse("barriers:new"), form_data(firm, title="a\x00b"))
     assert response.status_code == 400
     assert Barrier.objects.count() == 0
 
 
 def test_outsider_cannot_open_the_filing_form(outsider):
-    assert client_for(outsider).get(reverse("barriers:new")).status_code == 403
+    assert signed_in_client(outsider).get(reverse("barriers:new")).status_code == 403
 
 
 def test_autosave_creates_then_updates_a_draft(firm_member, firm):
-    client = client_for(firm_member)
+    client = signed_in_client(firm_member)
     first = client.post(reverse("barriers:autosave"), {"firm": firm.pk, "title": "초안"}, HTTP_HX_REQUEST="true")
     assert first.status_code == 200
     draft = Barrier.objects.get()
@@ -83,7 +78,7 @@ def test_autosave_creates_then_updates_a_draft(firm_member, firm):
 
 
 def test_submitting_after_autosave_reuses_the_draft(firm_member, firm):
-    client = client_for(firm_member)
+    client = signed_in_client(firm_member)
     client.post(reverse("barriers:autosave"), {"firm": firm.pk, "title": "초안"}, HTTP_HX_REQUEST="true")
     draft = Barrier.objects.get()
     response = client.post(reverse("barriers:new"), form_data(firm, draft_id=draft.pk))
@@ -95,14 +90,14 @@ def test_submitting_after_autosave_reuses_the_draft(firm_member, firm):
 
 def test_autosave_cannot_touch_another_firms_draft(firm_member, other_firm_member, other_firm):
     other = services.file_barrier(actor=other_firm_member, firm=other_firm, title="남의 초안", body="")
-    response = client_for(firm_member).post(reverse("barriers:autosave"), {"title": "탈취", "draft_id": other.pk})
+    response = signed_in_client(firm_member).post(reverse("barriers:autosave"), {"title": "탈취", "draft_id": other.pk})
     assert response.status_code == 400
     other.refresh_from_db()
     assert other.title == "남의 초안"
 
 
 def test_preview_escapes_html(firm_member, firm):
-    response = client_for(firm_member).post(
+    response = signed_in_client(firm_member).post(
         reverse("barriers:preview"),
         {"firm": firm.pk, "title": '"><img src=x onerror=alert(1)>', "body": "<script>alert(1)</script>"},
         HTTP_HX_REQUEST="true",
@@ -125,7 +120,7 @@ def test_preview_escapes_html(firm_member, firm):
 )
 def test_barrier_page_per_persona(request, forwarded, persona, expected):
     user = request.getfixturevalue(persona)
-    assert client_for(user).get(reverse("barriers:detail", args=[forwarded.pk])).status_code == expected
+    assert signed_in_client(user).get(reverse("barriers:detail", args=[forwarded.pk])).status_code == expected
 
 
 def test_agency_page_hides_sealed_identity(firm, firm_member, city_official, agency, agency_official):
@@ -134,15 +129,17 @@ def test_agency_page_hides_sealed_identity(firm, firm_member, city_official, age
     )
     services.triage_barrier(barrier_id=barrier.pk, actor=city_official, kind="proposal", lead_agency=agency)
     services.forward_to_agency(barrier_id=barrier.pk, actor=city_official)
-    client = client_for(agency_official)
+    client = signed_in_client(agency_official)
     for url in (reverse("barriers:detail", args=[barrier.pk]), reverse("barriers:list"), reverse("barriers:queue")):
         html = client.get(url).content.decode()
         assert firm.name not in html and firm_member.name not in html
-    assert firm.name in client_for(city_official).get(reverse("barriers:detail", args=[barrier.pk])).content.decode()
+    assert (
+        firm.name in signed_in_client(city_official).get(reverse("barriers:detail", args=[barrier.pk])).content.decode()
+    )
 
 
 def test_city_triages_and_forwards_through_htmx(submitted, city_official, agency):
-    client = client_for(city_official)
+    client = signed_in_client(city_official)
     url = reverse("barriers:act", args=[submitted.pk, "triage"])
     response = client.post(
         url,
@@ -159,22 +156,22 @@ def test_city_triages_and_forwards_through_htmx(submitted, city_official, agency
 
 
 def test_forbidden_action_is_409_with_message(submitted, city_official):
-    response = client_for(city_official).post(
+    response = signed_in_client(city_official).post(
         reverse("barriers:act", args=[submitted.pk, "close"]), {"close-note": "중복"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200  # closing a submitted barrier is allowed
     url = reverse("barriers:act", args=[submitted.pk, "escalate"])
-    page = client_for(city_official).post(url, {"escalate-note": "상정"})
+    page = signed_in_client(city_official).post(url, {"escalate-note": "상정"})
     assert page.status_code == 409
     assert "할 수 없습니다" in page.content.decode()
     # htmx fragments carry the same message and status (base.html lets htmx swap 4xx fragments).
-    fragment = client_for(city_official).post(url, {"escalate-note": "상정"}, HTTP_HX_REQUEST="true")
+    fragment = signed_in_client(city_official).post(url, {"escalate-note": "상정"}, HTTP_HX_REQUEST="true")
     assert fragment.status_code == 409 and 'id="status-panel"' in fragment.content.decode()
     assert "할 수 없습니다" in fragment.content.decode()
 
 
 def test_filer_cannot_post_city_actions(submitted, firm_member, agency):
-    response = client_for(firm_member).post(
+    response = signed_in_client(firm_member).post(
         reverse("barriers:act", args=[submitted.pk, "triage"]),
         {"triage-kind": "proposal", "triage-lead_agency": agency.pk},
     )
@@ -183,7 +180,7 @@ def test_filer_cannot_post_city_actions(submitted, firm_member, agency):
 
 
 def test_stale_page_gets_409(submitted, city_official, agency):
-    client = client_for(city_official)
+    client = signed_in_client(city_official)
     data = {"triage-kind": "proposal", "triage-lead_agency": agency.pk, "version": submitted.version}
     client.post(reverse("barriers:act", args=[submitted.pk, "triage"]), data)
     response = client.post(reverse("barriers:act", args=[submitted.pk, "triage"]), data)
@@ -194,9 +191,9 @@ def test_internal_notes_never_reach_the_filer(forwarded, city_official, agency_o
     services.add_internal_note(barrier_id=forwarded.pk, actor=city_official, body="시 내부 메모 XYZ")
     services.add_internal_note(barrier_id=forwarded.pk, actor=agency_official, body="부처 내부 메모 QRS")
     url = reverse("barriers:detail", args=[forwarded.pk])
-    filer_html = client_for(firm_member).get(url).content.decode()
-    agency_html = client_for(agency_official).get(url).content.decode()
-    city_html = client_for(city_official).get(url).content.decode()
+    filer_html = signed_in_client(firm_member).get(url).content.decode()
+    agency_html = signed_in_client(agency_official).get(url).content.decode()
+    city_html = signed_in_client(city_official).get(url).content.decode()
     assert "XYZ" not in filer_html and "QRS" not in filer_html
     assert "XYZ" not in agency_html and "QRS" in agency_html
     assert "XYZ" in city_html and "QRS" in city_html
@@ -206,7 +203,7 @@ def test_queue_bulk_forward(city_official, firm, agency, firm_member):
     a = barrier_in("triaged", firm=firm, agency=agency)
     b = barrier_in("triaged", firm=firm, agency=agency)
     c = barrier_in("submitted", firm=firm)
-    client = client_for(city_official)
+    client = signed_in_client(city_official)
     page = client.get(reverse("barriers:queue"))
     assert page.status_code == 200
     response = client.post(
@@ -216,13 +213,13 @@ def test_queue_bulk_forward(city_official, firm, agency, firm_member):
     statuses = dict(Barrier.objects.values_list("pk", "status"))
     assert statuses[a.pk] == statuses[b.pk] == BarrierStatus.FORWARDED
     assert statuses[c.pk] == BarrierStatus.SUBMITTED
-    assert client_for(firm_member).get(reverse("barriers:queue")).status_code == 403
+    assert signed_in_client(firm_member).get(reverse("barriers:queue")).status_code == 403
 
 
 def test_queue_filters(city_official, firm, agency):
     late = barrier_in("triaged", firm=firm, agency=agency, due_in_days=-5)
     barrier_in("submitted", firm=firm, due_in_days=5)
-    html = client_for(city_official).get(reverse("barriers:queue") + "?overdue=on").content.decode()
+    html = signed_in_client(city_official).get(reverse("barriers:queue") + "?overdue=on").content.decode()
     assert late.title in html and "근무일 경과" in html
 
 
@@ -230,7 +227,7 @@ def test_hostile_title_is_escaped_on_the_page(firm, firm_member):
     barrier = services.file_barrier(
         actor=firm_member, firm=firm, title="<svg onload=alert(1)>{{7*7}}", body="</textarea><script>x</script>"
     )
-    html = client_for(firm_member).get(reverse("barriers:detail", args=[barrier.pk])).content.decode()
+    html = signed_in_client(firm_member).get(reverse("barriers:detail", args=[barrier.pk])).content.decode()
     assert "<svg onload" not in html and "<script>x" not in html and "{{7*7}}" in html
 
 
@@ -239,20 +236,20 @@ def test_answer_template_fills_the_answer_box(forwarded, agency_official, other_
 
     shared = AnswerTemplate.objects.create(outcome="declined", title="공통", body="검토 결과 <수용이> 어렵습니다.")
     foreign = AnswerTemplate.objects.create(agency=other_agency, outcome="accepted", title="남의", body="다른 기관")
-    client = client_for(agency_official)
+    client = signed_in_client(agency_official)
     page = client.get(reverse("barriers:detail", args=[forwarded.pk])).content.decode()
     assert "공통" in page and "남의" not in page
     url = reverse("barriers:answer_template", args=[forwarded.pk])
     html = client.get(url, {"template": shared.pk}, HTTP_HX_REQUEST="true").content.decode()
     assert 'id="id_answer-body"' in html and "검토 결과 &lt;수용이&gt; 어렵습니다." in html
     assert "다른 기관" not in client.get(url, {"template": foreign.pk}).content.decode()
-    assert client_for(firm_member).get(url, {"template": shared.pk}).status_code == 403
+    assert signed_in_client(firm_member).get(url, {"template": shared.pk}).status_code == 403
 
 
 def test_queue_assign_to_me_and_mine_filter(city_official, firm, agency, agency_official):
     a = barrier_in("submitted", firm=firm, title="내가 맡을 건")
     b = barrier_in("submitted", firm=firm, title="남은 건")
-    client = client_for(city_official)
+    client = signed_in_client(city_official)
     client.post(reverse("barriers:queue"), {"barrier_ids": [a.pk], "bulk": "assign_me"})
     assert Barrier.objects.get(pk=a.pk).assignee == city_official
     html = client.get(reverse("barriers:queue") + "?mine=on").content.decode()

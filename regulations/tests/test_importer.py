@@ -203,3 +203,38 @@ def test_citations_count_other_statutes_citing_by_name(imported):
     assert Statute.objects.get(name="의료법").cited_by == 1  # citing itself does not count
     assert Statute.objects.get(pk=road.pk).cited_by == road.cited_by + 1
     assert name_table().statutes[road.pk].cited_by == road.cited_by + 1
+
+
+def test_term_postings_list_every_article_containing_the_term(imported):
+    import numpy as np
+
+    from regulations.models import SearchTerm
+    from regulations.search.backend import POSTING_DTYPE
+
+    containing: dict[str, set[int]] = {}
+    for pk, tokens in Article.objects.values_list("pk", "tokens"):
+        for token in set(tokens.split()):
+            containing.setdefault(token, set()).add(pk)
+    stored = {
+        term.token: np.frombuffer(bytes(term.article_ids), dtype=POSTING_DTYPE).tolist()
+        for term in SearchTerm.objects.exclude(token__startswith="#")
+    }
+
+    assert stored == {token: sorted(ids) for token, ids in containing.items()}
+    assert all(term.df == len(stored[term.token]) for term in SearchTerm.objects.exclude(token__startswith="#"))
+
+
+def test_reindexing_a_changed_article_updates_the_postings(imported):
+    from regulations.models import SearchTerm
+    from regulations.search import backend
+
+    article = Article.objects.get(statute_id="001638", number="제13조의2")
+    assert "우주선" not in article.tokens
+    Article.objects.filter(pk=article.pk).update(text=article.text + " 우주선", text_hash="changed")
+    index_articles()
+    term = SearchTerm.objects.get(token="우주선")
+
+    assert term.df == 1
+    assert backend.article_candidates(weighted_terms=[("우주선", 1)], filters=backend.Filters(), limit=5) == [
+        (article.pk, 1)
+    ]

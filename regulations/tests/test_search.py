@@ -191,3 +191,28 @@ def test_filtered_and_unfiltered_candidates_agree_within_the_filter(imported, ag
     filtered = [h.article.pk for h in search_articles("통행 보도 차마", agency=agencies["경찰청"])]
 
     assert filtered[: len(unfiltered)] == unfiltered and filtered
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"kind": "법률"},
+        {"law_ids": ("001638",)},
+        {"kind": "법률", "law_ids": ("001638",)},
+        {"sector_code": "mobility"},
+    ],
+    ids=["none", "kind", "statute", "kind-and-statute", "sector"],
+)
+def test_postings_retrieve_what_the_full_text_index_retrieves(imported, filters):
+    from regulations.models import SearchTerm
+    from regulations.search import backend
+
+    terms = list(SearchTerm.objects.filter(df__gt=0).exclude(token__startswith="#").values_list("token", flat=True))
+    weighted = [(term, 1000 + len(terms) - k) for k, term in enumerate(sorted(terms)[:: max(1, len(terms) // 40)])]
+    scope = backend.Filters(**filters)
+    from_postings = backend.article_candidates(weighted_terms=weighted, filters=scope, limit=50)
+    SearchTerm.objects.update(article_ids=None)  # statistics from before the postings: full-text index
+
+    assert backend.article_candidates(weighted_terms=weighted, filters=scope, limit=50) == from_postings
+    assert from_postings
