@@ -147,10 +147,14 @@ def sector_codes_of(barrier_ids: list[int]) -> dict[int, list[str]]:
     links = list(
         Barrier.sectors.through.objects.filter(barrier_id__in=barrier_ids).values_list("barrier_id", "sector_id")
     )
-    by_id = {sector.pk: (position, sector.code) for position, sector in enumerate(sectors_by_code().values())}
+
+    def positions() -> dict[int, tuple[int, str]]:
+        return {sector.pk: (position, sector.code) for position, sector in enumerate(sectors_by_code().values())}
+
+    by_id = positions()
     if any(sector_id not in by_id for _barrier_id, sector_id in links):
         forget_cached_sectors()  # a sector added since the table was cached (in another process)
-        by_id = {sector.pk: (position, sector.code) for position, sector in enumerate(sectors_by_code().values())}
+        by_id = positions()
     found: dict[int, list[tuple[int, str]]] = {barrier_id: [] for barrier_id in barrier_ids}
     for barrier_id, sector_id in links:
         found[barrier_id].append(by_id[sector_id])
