@@ -1,26 +1,34 @@
 """Request-wide account concerns: language, API tokens, officials' sessions, API rate limits.
 
-Order in ``settings.MIDDLEWARE`` (after Django's and django-otp's authentication):
-``ApiTokenMiddleware`` (a bearer token replaces the session for /api/), then
+Order in ``settings.MIDDLEWARE`` (after Django's authentication): ``TwoFactorMiddleware``
+(django-otp's, without a query of its own), ``ApiTokenMiddleware`` (a bearer token replaces the session for /api/), then
 ``OfficialSessionMiddleware`` (officials' second factor and timeouts), then
 ``RateLimitMiddleware`` (the general API limit and the per-route abuse limits).
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.middleware import get_user as get_session_user
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware
+from django_otp.models import Device
 
+from accounts.backends import CONFIRMED_DEVICES_ATTR
 from accounts.rate_limits import limit_for_route, retry_after, retry_after_all, too_many_requests_page
 from accounts.services import needs_two_factor, user_for_api_token
 
@@ -32,6 +40,34 @@ SEEN_AT = "haechi_seen_at"
 SEEN_RESOLUTION_SECONDS = 60
 # Health checks (load balancers poll them) and the API description are not counted.
 UNLIMITED_API_PATHS = frozenset({"/api/health", "/api/openapi.json", "/api/docs"})
+
+
+class TwoFactorMiddleware(OTPMiddleware):
+    """django-otp's ``OTPMiddleware`` (``request.user.otp_device``, ``is_verified()``), checking
+    the session's device against the confirmed devices ``accounts.backends`` read with the
+    user's row instead of loading the device with a query of its own. Same rule as django-otp:
+    the device must exist, be confirmed and belong to the user, else the session forgets it.
+    The device object itself is loaded only if something asks for more than whether it exists."""
+
+    def _install_lazy_accessors(self, request: HttpRequest) -> None:
+        super()._install_lazy_accessors(request)
+        if getattr(request, "user", None) is not None:
+            # One lazy object over the user rather than django-otp's lazy object over Django's:
+            # ``request.user`` is read dozens of times a request, each read through every layer.
+            request.user = SimpleLazyObject(lambda: self._verify_user_sync(request, get_session_user(request)))  # type: ignore[assignment]
+
+    def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
+        confirmed = getattr(user, CONFIRMED_DEVICES_ATTR, None) if user.is_authenticated else None
+        if confirmed is None:  # a user loaded some other way (another backend): django-otp's check
+            return super()._verify_user_sync(request, user)
+        self._init_user_fields(user)
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        if persistent_id and self._normalize_persistent_id(persistent_id) in confirmed:
+            found = self._normalize_persistent_id(persistent_id)
+            user.otp_device = SimpleLazyObject(functools.partial(Device.from_persistent_id, found))
+        elif DEVICE_ID_SESSION_KEY in request.session:
+            del request.session[DEVICE_ID_SESSION_KEY]
+        return user
 
 
 class PreferredLanguageMiddleware:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,21 +63,29 @@ def roles_of(user: Any) -> Roles:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
+    rows = Membership.objects.filter(user=user, is_active=True).values_list(
+        "role", "firm_id", "association_id", "agency_id"
+    )
+    return remember_roles(user, rows)
+
+
+def remember_roles(user: Any, memberships: Iterable[tuple[str, int | None, int | None, int | None]]) -> Roles:
+    """The roles that ``user``'s active ``memberships`` — ``(role, firm_id, association_id,
+    agency_id)`` rows — give, cached on ``user`` for the rest of the request. The signed-in
+    user's memberships come with the user's own row (``accounts.backends``), so ``roles_of``
+    costs no query of its own there."""
     firms: set[int] = set()
     associations: set[int] = set()
     agencies: set[int] = set()
     city = False
     admin = bool(user.is_superuser)
-    rows = Membership.objects.filter(user=user, is_active=True).values_list(
-        "role", "firm_id", "association_id", "agency_id"
-    )
-    for role, firm_id, association_id, agency_id in rows:
+    for role, firm_id, association_id, agency_id in memberships:
         if role == Role.FIRM_MEMBER:
-            firms.add(firm_id)
+            firms.add(firm_id)  # type: ignore[arg-type]
         elif role == Role.ASSOCIATION_STAFF:
-            associations.add(association_id)
+            associations.add(association_id)  # type: ignore[arg-type]
         elif role == Role.AGENCY_OFFICIAL:
-            agencies.add(agency_id)
+            agencies.add(agency_id)  # type: ignore[arg-type]
         elif role == Role.CITY_OFFICIAL:
             city = True
         elif role == Role.ADMIN:

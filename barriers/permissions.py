@@ -16,6 +16,12 @@ from accounts.roles import Roles
 from barriers.models import Barrier, BarrierStatus, ClockStep
 from firms.models import AssociationMembership, Firm
 
+# Set on each row of a list page by ``selectors.prefetch_for_identity`` (association staff only):
+# ``(association_ids, covered)`` — whether the row's firm belongs to one of those associations,
+# read for the whole page in one query instead of one ``exists()`` per row. Kept with the
+# associations it was computed for, so it never answers for another viewer.
+ASSOCIATION_COVERS = "_association_covers_firm"
+
 
 def _association_covers(roles: Roles, firm_id: int) -> bool:
     if not roles.association_ids:
@@ -25,7 +31,14 @@ def _association_covers(roles: Roles, firm_id: int) -> bool:
 
 def is_filer_side(roles: Roles, barrier: Barrier) -> bool:
     """Members of the firm, or staff of one of its associations."""
-    return barrier.firm_id in roles.firm_ids or _association_covers(roles, barrier.firm_id)
+    if barrier.firm_id in roles.firm_ids:
+        return True
+    if not roles.association_ids:
+        return False
+    known = getattr(barrier, ASSOCIATION_COVERS, None)
+    if known is not None and known[0] == roles.association_ids:
+        return bool(known[1])
+    return _association_covers(roles, barrier.firm_id)
 
 
 def is_lead_agency(roles: Roles, barrier: Barrier) -> bool:

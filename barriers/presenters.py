@@ -23,8 +23,14 @@ def _summary_fields(
     now: dt.datetime,
     closures: frozenset[dt.date] | None = None,
     sector_codes: list[str] | None = None,
+    agencies: dict[int, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     shows_identity = can(viewer, "barrier.view_identity", barrier)
+    if agencies is not None:
+        lead_agency = agencies.get(barrier.lead_agency_id) if barrier.lead_agency_id is not None else None
+    else:
+        lead = barrier.lead_agency
+        lead_agency = {"code": lead.code, "name": lead.name} if lead else None
     return {
         "id": barrier.pk,
         "title": barrier.title,
@@ -32,9 +38,7 @@ def _summary_fields(
         "status_label": str(BarrierStatus(barrier.status).label),
         "kind": barrier.kind,
         "firm": {"id": barrier.firm_id, "name": barrier.firm.name} if shows_identity else None,
-        "lead_agency": (
-            {"code": barrier.lead_agency.code, "name": barrier.lead_agency.name} if barrier.lead_agency else None
-        ),
+        "lead_agency": lead_agency,
         "sectors": sector_codes if sector_codes is not None else [s.code for s in barrier.sectors.all()],
         "affected_firm_count": barrier.affected_firm_count,
         "submitted_at": barrier.submitted_at,
@@ -69,10 +73,12 @@ def summary(
     now: dt.datetime,
     closures: frozenset[dt.date] | None = None,
     sector_codes: list[str] | None = None,
+    agencies: dict[int, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """A list row (``BarrierSummaryOut``). ``sector_codes``: read for the whole page
-    (``selectors.sector_codes_of``); otherwise from ``barrier.sectors``."""
-    return _summary_fields(barrier, viewer, now=now, closures=closures, sector_codes=sector_codes)
+    (``selectors.sector_codes_of``); otherwise from ``barrier.sectors``. ``agencies``: the lead
+    agencies of the page (``agency_table.agency_refs``); otherwise ``barrier.lead_agency``."""
+    return _summary_fields(barrier, viewer, now=now, closures=closures, sector_codes=sector_codes, agencies=agencies)
 
 
 def detail(barrier: Barrier, viewer: Any, *, now: dt.datetime, fresh: bool = False) -> dict[str, Any]:

@@ -15,7 +15,9 @@ agency top-1/top-3; statute-reference precision/recall on named statutes; propos
 P/R/F1 (texts citing a statute vs not); implied-statute recall@3; articles P/R; recurring-rule
 clustering (B-cubed and pairwise P/R/F1, near-miss pairs kept apart: every text linked one by one
 with ``NearDuplicateIndex`` over its morphemes and its CV-routed statutes, the link threshold chosen
-on the training folds only); latency (mean/p95 per single text, batch throughput); peak memory.
+on the training folds only; this is linking on arrival alone — ``bench/routing_cluster.py`` also
+measures the consolidation pass that ``route_batch`` and the hourly job add); latency (mean/p95
+per single text, batch throughput); peak memory.
 Finally the router trained on the whole dev set routes ``--real`` real petitions and Seoul civic
 proposals (no labels): throughput, groups formed, examples.
 """
@@ -45,6 +47,7 @@ from sklearn.model_selection import GroupKFold  # noqa: E402
 from routing.classifier import (  # noqa: E402
     SECTORS,
     LabelledBarrier,
+    LawNameKeywords,
     Router,
     RouterWeights,
     Routing,
@@ -148,6 +151,8 @@ def main() -> None:
             agencies=router.agencies,
             law_sectors=router.law_sectors,
             weights=RouterWeights(),
+            name_keywords=router.name_keywords,
+            profiles=router.profiles,
         ).fit(train_items, analyses=[analyses[i] for i in train])
         print(f"fold {fold_no}/{args.folds}: fitted on {len(train)} in {time.perf_counter() - t0:.1f}s "
               f"(statute threshold {fold.statute_threshold})", flush=True)  # fmt: skip
@@ -355,7 +360,8 @@ def _clustering_run(label, items, signatures, splits, weights) -> None:  # type:
 def _real(args: argparse.Namespace, router: Router, items: list[LabelledBarrier], analyses) -> None:  # type: ignore[no-untyped-def]
     """The router trained on the whole dev set, over real petitions and civic proposals."""
     full = Router(index=router.index, retriever=router.retriever, agencies=router.agencies,
-                  law_sectors=router.law_sectors, weights=RouterWeights()).fit(items, analyses=analyses)  # fmt: skip
+                  law_sectors=router.law_sectors, weights=RouterWeights(), name_keywords=router.name_keywords,
+                  profiles=router.profiles).fit(items, analyses=analyses)  # fmt: skip
     texts = list(_real_texts(args.data / "real", args.real))
     t0, c0 = time.perf_counter(), time.process_time()
     routed = []
@@ -364,7 +370,9 @@ def _real(args: argparse.Namespace, router: Router, items: list[LabelledBarrier]
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     index = NearDuplicateIndex()
     t1 = time.perf_counter()
-    group = [index.link(f"T{n}", f)[0] if (f.morphemes or f.statutes) else f"T{n}" for n, (_r, f) in enumerate(routed)]
+    # As route_batch does: link one by one, then consolidate the groups formed.
+    linked = index.link_all((f"T{n}", f) for n, (_r, f) in enumerate(routed))
+    group = [linked[f"T{n}"] for n in range(len(routed))]
     linking = time.perf_counter() - t1
     sizes = Counter(group)
     print(f"\n== real text: {len(texts)} petitions / Seoul civic proposals (no labels) ==")
@@ -444,7 +452,13 @@ def _corpus_router(data: Path, cache: Path | None) -> Router:
     import joblib
 
     if cache is not None and cache.exists():
-        return joblib.load(cache)
+        router = joblib.load(cache)
+        # a cache written before the label-free law/ministry profiles and name keywords existed
+        if getattr(router, "profiles", None) is None:
+            router.attach_profiles()
+        if getattr(router, "name_keywords", None) is None:
+            router.name_keywords = LawNameKeywords.build(router.index, router.retriever)
+        return router
     router = build_router(data)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)

@@ -113,6 +113,43 @@ def scale(args: argparse.Namespace) -> None:
         print(f"  e.g. {len(members)} members: " + " | ".join(sample))
 
 
+def synthetic_scale(args: argparse.Namespace) -> None:
+    """Insert/query cost at sizes no real corpus here reaches: each signature keeps half the
+    grams of a random barriers-dev text (so common words are as common as in real complaints)
+    plus five of ten words private to one of N/5 topics (so groups of about five form)."""
+    import random
+    import resource
+
+    from routing.classifier import load_labelled as _load
+
+    rng = random.Random(7)
+    base = [sorted(BarrierFeatures.from_tokens(content_morphemes(i.full_text)).morphemes)
+            for i in _load(args.data / "barriers-dev.jsonl")[:120]]  # fmt: skip
+    checkpoints = {c for c in (1_000, 10_000, 100_000) if c <= args.synthetic} | {args.synthetic}
+    index = NearDuplicateIndex()
+    timings: list[float] = []
+    touched: set[str] = set()
+    print(f"\n== scale, synthetic: {args.synthetic:,} signatures ==")
+    for n in range(1, args.synthetic + 1):
+        words = rng.choice(base)
+        topic = rng.randrange(max(1, args.synthetic // 5))
+        grams = set(rng.sample(words, k=len(words) // 2)) | {f"t{topic}_{k}" for k in rng.sample(range(10), 5)}
+        features = BarrierFeatures(frozenset(grams))
+        t0 = time.perf_counter()
+        touched.add(index.link(f"S{n}", features)[0])
+        timings.append(time.perf_counter() - t0)
+        if n in checkpoints:
+            window = np.array(timings[-1000:]) * 1000
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            t1 = time.perf_counter()
+            merges = index.consolidate(list(touched)[-1000:])
+            print(f"  at {n:>7,}: link (LSH query + group score + insert) p50 {np.percentile(window, 50):.2f} ms, "
+                  f"p95 {np.percentile(window, 95):.2f} ms (last 1,000); consolidating 1,000 touched groups "
+                  f"{time.perf_counter() - t1:.1f}s ({len(merges)} merges); RSS {rss:.0f} MB", flush=True)  # fmt: skip
+            touched.clear()
+    print(f"groups: {len(index.members):,}")
+
+
 def _real_texts(real: Path, limit: int):  # type: ignore[no-untyped-def]
     sources = [
         (real / "petitions_cheongwadae" / "petitions.jsonl", ("title", "content")),
@@ -152,11 +189,14 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("var/routing/corpus-cache.joblib"))
     parser.add_argument("--scale", type=int, default=10_000)
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--synthetic", type=int, default=0, help="also N synthetic signatures (e.g. 100000)")
     args = parser.parse_args()
     if not args.skip_quality:
         quality(args)
     if args.scale:
         scale(args)
+    if args.synthetic:
+        synthetic_scale(args)
 
 
 if __name__ == "__main__":

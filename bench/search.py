@@ -11,7 +11,12 @@ N of titles+bodies, in file order). Prints:
   ``--repeats`` rounds, as wall time, as this thread's CPU time (less distorted by other load on
   the machine, but leaving out the PostgreSQL server's work and kiwipiepy's worker threads, which
   analyse a multi-word query) and as this process's CPU time (with kiwipiepy's threads), with the
-  load average;
+  load average. A share of the queries (``--filter-share``, a quarter by default: every fourth)
+  carries a filter, in turn a large kind (법률, 대통령령), the ministry with the most statutes and
+  the sector with the most statutes (each only when the database has statutes linked to one); the
+  filtered queries are also reported on their own. On a local PostgreSQL server the server
+  backend's CPU time is read from ``/proc`` and reported as a mean per query (the kernel counts it
+  in 10 ms ticks, too coarse for percentiles);
 * recall@10 of the labelled statutes (``statutes`` field) among the ten statutes Haechi returns
   for each complaint body, counting only labels that exist in the imported corpus;
 * the same recall for a plain BM25 over character bigrams of article texts (statute ranked by its
@@ -44,6 +49,7 @@ settings.DEBUG = False
 
 import numpy as np  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
 
 from regulations.models import Article, Statute  # noqa: E402
@@ -67,27 +73,117 @@ def load_average() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
 
 
-def latency(queries: list[str], *, repeats: int) -> None:
+def query_filters(share: float) -> list[dict[str, object]]:
+    """The filters the filtered share of queries takes in turn: the two largest kinds, the
+    ministry and the sector with the most statutes (when any statute is linked to one)."""
+    if share <= 0:
+        return []
+    filters: list[dict[str, object]] = [{"kind": "법률"}, {"kind": "대통령령"}]
+    agency = (
+        Statute.objects.exclude(agency=None)
+        .values("agency_id")
+        .annotate(n=Count("law_id"))
+        .order_by("-n", "agency_id")
+        .first()
+    )
+    if agency:
+        filters.append({"agency": agency["agency_id"]})
+    sector = (
+        Statute.sectors.through.objects.values("sector__code")
+        .annotate(n=Count("statute_id"))
+        .order_by("-n", "sector__code")
+        .first()
+    )
+    if sector:
+        filters.append({"sector": sector["sector__code"]})
+    return filters
+
+
+def plan_queries(queries: list[str], share: float) -> list[tuple[str, dict[str, object]]]:
+    """Each query with its filter: every ``round(1 / share)``-th query takes the next filter."""
+    filters = query_filters(share)
+    every = max(1, round(1 / share)) if filters else 0
+    planned: list[tuple[str, dict[str, object]]] = []
+    for index, query in enumerate(queries):
+        if every and index % every == every - 1:
+            planned.append((query, filters[(index // every) % len(filters)]))
+        else:
+            planned.append((query, {}))
+    return planned
+
+
+class ServerClock:
+    """CPU seconds used by this connection's PostgreSQL backend, from ``/proc`` (a server on this
+    machine, readable by this user); ``None`` elsewhere."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            path = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+        try:
+            path.read_text()
+        except OSError:
+            return
+        self.path = path
+
+    def seconds(self) -> float | None:
+        if self.path is None:
+            return None
+        fields = self.path.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def summary(label: str, timings: list[float], cpu: list[float], process: list[float]) -> str:
+    return (
+        f"{label} n={len(timings)} wall p50={percentile(timings, 50):.1f} ms "
+        f"p95={percentile(timings, 95):.1f} ms max={max(timings):.1f} ms | "
+        f"this thread's CPU p50={percentile(cpu, 50):.1f} ms p95={percentile(cpu, 95):.1f} ms | "
+        f"process CPU p50={percentile(process, 50):.1f} ms p95={percentile(process, 95):.1f} ms"
+    )
+
+
+def latency(queries: list[str], *, repeats: int, filter_share: float) -> None:
     """Each finder over every query, ``repeats`` times; each round starts with cold analysis
     caches (no query is ever answered from a cache its own earlier run filled)."""
-    search_articles("워밍업")  # loads kiwipiepy once, as a server process would have
+    planned = plan_queries(queries, filter_share)
+    used = sorted({", ".join(f"{k}={v}" for k, v in f.items()) for _q, f in planned if f})
+    print(f"filtered queries: {sum(1 for _q, f in planned if f)} of {len(planned)}, in turn: {'; '.join(used) or '-'}")
+    search_articles("워밍업")  # loads kiwipiepy and the per-process tables once, as a server would have
+    search_articles("워밍업", kind="법률")
+    clock = ServerClock()
     for name, finder in (("search_articles", search_articles), ("search_statutes", search_statutes)):
         for round_no in range(1, repeats + 1):
             clear_caches()
-            timings, cpu, process = [], [], []
-            for query in queries:
+            timings, cpu, process, filtered = [], [], [], []
+            server_started = clock.seconds()
+            for query, filters in planned:
                 started, started_cpu, started_process = time.perf_counter(), time.thread_time(), time.process_time()
-                finder(query[:1000], limit=10)
+                finder(query[:1000], limit=10, **filters)
                 timings.append((time.perf_counter() - started) * 1000)
                 cpu.append((time.thread_time() - started_cpu) * 1000)
                 process.append((time.process_time() - started_process) * 1000)
-            print(
-                f"{name:16s} #{round_no} n={len(timings)} wall p50={percentile(timings, 50):.1f} ms "
-                f"p95={percentile(timings, 95):.1f} ms max={max(timings):.1f} ms | "
-                f"this thread's CPU p50={percentile(cpu, 50):.1f} ms p95={percentile(cpu, 95):.1f} ms | "
-                f"process CPU p50={percentile(process, 50):.1f} ms p95={percentile(process, 95):.1f} ms | "
-                f"{load_average()}"
+                if filters:
+                    filtered.append(len(timings) - 1)
+            server_ended = clock.seconds()
+            server = (
+                ""
+                if server_started is None or server_ended is None
+                else f" | server CPU mean={(server_ended - server_started) * 1000 / len(planned):.1f} ms"
             )
+            print(f"{summary(f'{name:16s} #{round_no}', timings, cpu, process)}{server} | {load_average()}")
+            if filtered:
+                print(
+                    "  "
+                    + summary(
+                        "of which filtered",
+                        [timings[i] for i in filtered],
+                        [cpu[i] for i in filtered],
+                        [process[i] for i in filtered],
+                    )
+                )
 
 
 class BigramBM25:
@@ -170,6 +266,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=3, help="latency rounds (the machine is shared)")
+    parser.add_argument(
+        "--filter-share", type=float, default=0.25, help="share of queries with a kind / ministry / sector filter"
+    )
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-recall", action="store_true")
     parser.add_argument("--baseline-cache", help="JSON file keeping the baseline's results between runs")
@@ -187,7 +286,7 @@ def main() -> None:
     dev = load_dev()
     queries = [q for item in dev for q in (item["title"], item["text"])][: args.queries]
     if not args.skip_latency:
-        latency(queries, repeats=args.repeats)
+        latency(queries, repeats=args.repeats, filter_share=args.filter_share)
     if not args.skip_recall:
         recall(dev, baseline_cache=args.baseline_cache, split=args.split)
 

@@ -87,14 +87,17 @@ class DashboardSnapshot(models.Model):
     """A rendered dashboard body, so a page view costs one query instead of every aggregate.
 
     Keyed by audience and language (``public:ko``). Refreshed by the ``refresh_dashboards`` task
-    (cron: ``manage.py refresh_dashboards``) and, when older than ``SNAPSHOT_MAX_AGE``, by the
-    next visitor. The page states when its figures were computed. Only code writes it; it holds
-    our own template output and is not editable in the admin.
+    (cron: ``manage.py refresh_dashboards``). When it is older than ``SNAPSHOT_MAX_AGE`` visitors
+    are still served it, and the first of them queues one background refresh
+    (``refresh_requested_at`` records that, so a crowd queues one, not one each). The page states
+    when its figures were computed. Only code writes it; it holds our own template output and is
+    not editable in the admin.
     """
 
     key = models.CharField(max_length=40, unique=True)
     computed_at = models.DateTimeField()
     html = models.TextField()
+    refresh_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("성과 지표 스냅숏")

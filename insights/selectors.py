@@ -1109,7 +1109,11 @@ def check_filters(*, dimension: str | None, since: dt.date | None, until: dt.dat
 SNAPSHOT_MAX_AGE = dt.timedelta(minutes=15)
 
 
-def fresh_snapshot(*, key: str, now: dt.datetime | None = None) -> DashboardSnapshot | None:
-    """The stored dashboard body for ``key`` if computed within ``SNAPSHOT_MAX_AGE``, else None."""
-    now = now or timezone.now()
-    return DashboardSnapshot.objects.filter(key=key, computed_at__gt=now - SNAPSHOT_MAX_AGE).first()
+def stored_snapshot(*, key: str) -> DashboardSnapshot | None:
+    """The stored dashboard body for ``key``, however old (see ``is_stale``), or None."""
+    return DashboardSnapshot.objects.filter(key=key).first()
+
+
+def is_stale(snapshot: DashboardSnapshot, *, now: dt.datetime | None = None) -> bool:
+    """True when ``snapshot`` was computed more than ``SNAPSHOT_MAX_AGE`` ago."""
+    return snapshot.computed_at <= (now or timezone.now()) - SNAPSHOT_MAX_AGE

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -125,9 +125,23 @@ def refresh_snapshot(
         context["computed_at"] = timezone.localtime(now)
         html = render_to_string("insights/_dashboard_body.html", context)
     snapshot, _created = DashboardSnapshot.objects.update_or_create(
-        key=snapshot_key(audience, language), defaults={"computed_at": now, "html": html}
+        key=snapshot_key(audience, language),
+        defaults={"computed_at": now, "html": html, "refresh_requested_at": None},
     )
     return snapshot
+
+
+def claim_snapshot_refresh(*, key: str, now: dt.datetime | None = None) -> bool:
+    """True for exactly one caller per stale snapshot, across processes: the one that should queue
+    its refresh. Recomputing takes seconds at scale; when every visitor of a stale dashboard did it
+    inline, they all held web threads at once and every page stalled.
+
+    A claim older than ``SNAPSHOT_MAX_AGE`` can be taken again: the refresh it queued was lost or
+    the worker is down, and asking again is how the dashboard recovers when the worker returns.
+    """
+    now = now or timezone.now()
+    unclaimed = Q(refresh_requested_at__isnull=True) | Q(refresh_requested_at__lte=now - selectors.SNAPSHOT_MAX_AGE)
+    return DashboardSnapshot.objects.filter(unclaimed, key=key).update(refresh_requested_at=now) == 1
 
 
 def warm_filtered_tables(*, language: str, now: dt.datetime | None = None) -> int:

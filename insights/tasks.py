@@ -21,3 +21,10 @@ def refresh_dashboards() -> int:
             count += 1
         count += services.warm_filtered_tables(language=language)
     return count
+
+
+@task()
+def refresh_dashboard_snapshot(audience: str, language: str) -> str:
+    """Recompute one stale snapshot (queued by the first visitor who found it stale)."""
+    snapshot = services.refresh_snapshot(audience=Audience(audience), language=language)
+    return snapshot.key

@@ -16,7 +16,7 @@ from accounts.permissions import can
 from accounts.roles import roles_of
 from agencies.models import Agency
 from core.errors import DomainError
-from insights import selectors, services
+from insights import selectors, services, tasks
 from insights.forms import DashboardFilterForm
 from insights.monthly_report import Month, monthly_report
 from insights.selectors import OPEN_DATA_LICENCE, Audience
@@ -31,10 +31,14 @@ def _dashboard(request: HttpRequest, audience: Audience) -> HttpResponse:
         "may_see_city": can(request.user, "insights.view_city_dashboard"),
     }
     if not form.is_bound:
-        key = services.snapshot_key(audience, get_language() or "ko")
-        snapshot = selectors.fresh_snapshot(key=key) or services.refresh_snapshot(
-            audience=audience, language=get_language() or "ko"
-        )
+        language = get_language() or "ko"
+        key = services.snapshot_key(audience, language)
+        snapshot = selectors.stored_snapshot(key=key)
+        if snapshot is None:  # never computed (a new installation): once, here
+            snapshot = services.refresh_snapshot(audience=audience, language=language)
+        elif selectors.is_stale(snapshot) and services.claim_snapshot_refresh(key=key):
+            # Served stale (the page says when it was computed); one background refresh.
+            tasks.refresh_dashboard_snapshot.enqueue(audience=audience.value, language=language)
         # Our own template output, rendered with autoescaping when the snapshot was made.
         context["body_html"] = mark_safe(snapshot.html)  # noqa: S308
         return render(request, "insights/dashboard.html", context)

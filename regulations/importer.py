@@ -41,7 +41,7 @@ from regulations.models import Article, SearchTerm, Statute, StatuteKind, Statut
 from regulations.search import schema
 from regulations.search.analysis import token_ids, token_strings
 from regulations.search.backend import encode_postings, rebuild_statute_index
-from regulations.search.engine import DOCS_KEY, TOKENS_KEY
+from regulations.search.corpus import DOCS_KEY, TOKENS_KEY, forget_corpus
 from regulations.search.names import NameTable, forget_names
 
 Progress = Callable[[int], None]
@@ -389,6 +389,7 @@ def import_statutes(*, path: Path, progress: Progress | None = None, validated: 
         for law_id, parent_id in parents.items():
             Statute.objects.filter(pk=law_id).update(parent_id=parent_id if parent_id in known else None)
         _refresh_agency_counts()
+        forget_corpus()  # articles were added or deleted
     return report
 
 
@@ -605,4 +606,5 @@ def rebuild_term_stats() -> int:
         rows = [SearchTerm(token=t[:100], df=len(ids), article_ids=encode_postings(ids)) for t, ids in postings.items()]
         rows += [SearchTerm(token=DOCS_KEY, df=docs), SearchTerm(token=TOKENS_KEY, df=total)]
         SearchTerm.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        forget_corpus()  # every process's term statistics and article → statute table
     return len(postings)

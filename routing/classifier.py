@@ -17,9 +17,15 @@ ministry — ministries recur across rules, so this carries over to a rule no la
 often the labels confirm the statute; for a decree, how often the labels pair it with its law
 (smoothed towards the rate over all laws, see :meth:`Router._fit_label_statistics`); how many
 training complaints retrieve the law anyway (a "hub" law that matches a whole field, see
-:meth:`Router._fit_retrieval_hubs`); a promotion/support act by its name) and each candidate
-agency another (best and summed probability of its statutes, one of them named, the top
-statute's ministry, named in the text, classifier probability, share of the retrieval votes).
+:meth:`Router._fit_retrieval_hubs`); a promotion/support act by its name; how much of the law's
+name the text uses (:class:`LawNameKeywords`); how well the law's and its ministry's corpus
+profiles match the text (:class:`routing.retrieval.CorpusProfiles`: names and article titles, no
+labels); how well the sector model agrees with the sectors of the complaints the law was
+confirmed for (in-fold, smoothed towards the corpus' sector subset)) and each candidate agency
+another (best and summed probability of its statutes, one of them named, the top statute's
+ministry, named in the text, classifier probability, share of the retrieval votes, sector
+agreement, its ministry profile). Laws whose name words the text uses and laws whose profile
+matches best become candidates too, so a law the labels never mention can still be proposed.
 Two small logistic regressions — the *evidence combiners* — turn them into probabilities; they
 and the statute proposal threshold are fitted on predictions for held-out inner folds grouped by
 cluster (:meth:`Router._fit_combiners`), i.e. on how much each kind of evidence is worth for a
@@ -27,12 +33,16 @@ rule the label classifiers never saw. Every contribution is kept as a Korean rea
 labelled groups a-priori combiners are used.
 
 Sector: a calibrated linear SVM over morpheme TF-IDF plus "statute tokens" (the laws named or
-retrieved, their sector in the sector subset and their ministry), so a complaint about an unseen rule of a
-known law still lands in the right sector. At prediction time the fitted scikit-learn models are
-reduced to arrays (:class:`LinearProbabilities`): same probabilities, a fraction of the overhead.
+retrieved, their sector in the sector subset and their ministry, and the two ministries whose
+corpus profile the text matches best), so a complaint about an unseen rule of a known law still
+lands in the right sector. (Stacking the predicted statutes' and agencies' sector associations
+on top of it was measured and lowered grouped-CV sector accuracy, 0.825 → 0.794–0.814: not used.)
+At prediction time the fitted scikit-learn models are reduced to arrays
+(:class:`LinearProbabilities`): same probabilities, a fraction of the overhead.
 
 Nothing here touches the database: ``Router`` is built by :func:`train_router` from
-:class:`LabelledBarrier` items and persisted with pickle (``var/routing/router.joblib``, see :func:`save_router`).
+:class:`LabelledBarrier` items and persisted with pickle (``var/routing/router.joblib``, see
+:func:`save_router`).
 """
 
 from __future__ import annotations
@@ -58,7 +68,14 @@ from sklearn.svm import LinearSVC
 
 from core.text import normalize_text
 from routing.references import ExtractionResult, extract_references
-from routing.retrieval import ArticleRetriever, sector_subset_laws, tfidf_transform
+from routing.retrieval import (
+    ArticleRetriever,
+    CorpusProfiles,
+    query_ngrams,
+    same_analyzer,
+    sector_subset_laws,
+    tfidf_transform,
+)
 from routing.statute_index import DECREE, RULE, StatuteIndex
 
 SECTORS: tuple[str, ...] = ("fintech", "mobility", "robots", "ai", "biohealth", "other")
@@ -78,7 +95,7 @@ _SECTOR_SYNONYMS = {
     "bio_health": "biohealth",
     "sandbox_general": "",
 }
-MODEL_VERSION = 3
+MODEL_VERSION = 4
 _REPO = Path(__file__).resolve().parent.parent
 
 
@@ -240,6 +257,84 @@ class AgencyNames:
         return found
 
 
+# ---- law names -----------------------------------------------------------------------------
+# Words of statute names that say nothing about what a law governs.
+_NAME_STOPWORDS = frozenset(
+    {"관한", "법률", "법", "등", "및", "위한", "그", "밖의", "특별법", "기본법", "특례법", "시행령", "시행규칙"}
+)
+_NAME_SPLIT = re.compile(r"[^가-힣A-Za-z0-9]+")
+_NAME_SUFFIXES = ("에관한법률", "에관한특별법", "특별법", "기본법", "특례법", "법률", "법")
+
+
+def name_keywords(name: str) -> list[str]:
+    """The content words of a statute name: 「여객자동차 운수사업법」 → 여객자동차, 운수사업."""
+    words = []
+    for token in _NAME_SPLIT.split(name):
+        for suffix in _NAME_SUFFIXES:
+            if token.endswith(suffix) and len(token) > len(suffix):
+                token = token[: -len(suffix)]
+                break
+        if len(token) > 2 and token[-1] in "의에과와":
+            token = token[:-1]
+        if len(token) >= 2 and token not in _NAME_STOPWORDS:
+            words.append(token)
+    return words
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[k : k + 2] for k in range(len(text) - 1)}
+
+
+@dataclass
+class LawNameKeywords:
+    """How much of a law's name a complaint uses, for every law at once (no labels).
+
+    A complaint seldom writes 「신용정보의 이용 및 보호에 관한 법률」 but often writes 신용정보:
+    the share of a name's character bigrams (of its content words, each weighted by how rare it
+    is among law names) found in the text. Bigrams, not words, so 전자금융 still half-matches
+    전자금융거래법. One sparse product scores every law.
+    """
+
+    law_ids: list[str]
+    vocabulary: dict[str, int]
+    weights: sparse.csr_matrix  # laws x bigrams, rows sum to 1
+
+    @classmethod
+    def build(cls, index: StatuteIndex, retriever: ArticleRetriever | None = None) -> LawNameKeywords:
+        if retriever is not None:
+            law_ids = [x for x in retriever.law_ids if x in index]
+        else:
+            law_ids = [x for x, record in index.records.items() if not record.role]
+        grams = [sorted({g for word in name_keywords(index.records[x].name) for g in _bigrams(word)}) for x in law_ids]
+        vocabulary: dict[str, int] = {}
+        for row in grams:
+            for g in row:
+                vocabulary.setdefault(g, len(vocabulary))
+        df = np.zeros(max(len(vocabulary), 1))
+        for row in grams:
+            for g in row:
+                df[vocabulary[g]] += 1
+        idf = np.log((len(law_ids) + 1) / (df + 1)) + 0.1
+        rows, cols, values = [], [], []
+        for r, row in enumerate(grams):
+            total = sum(idf[vocabulary[g]] for g in row)
+            for g in row:
+                rows.append(r)
+                cols.append(vocabulary[g])
+                values.append(idf[vocabulary[g]] / total)
+        weights = sparse.csr_matrix((values, (rows, cols)), shape=(len(law_ids), max(len(vocabulary), 1)))
+        return cls(law_ids, vocabulary, weights)
+
+    def coverage(self, text: str) -> np.ndarray:
+        """Per law (in ``law_ids`` order): the weighted share of its name's bigrams in ``text``."""
+        present = np.zeros(self.weights.shape[1])
+        for g in _bigrams(text):
+            column = self.vocabulary.get(g)
+            if column is not None:
+                present[column] = 1.0
+        return np.asarray(self.weights @ present).ravel()
+
+
 # ---- the model -----------------------------------------------------------------------------
 @dataclass
 class RouterWeights:
@@ -253,6 +348,7 @@ class RouterWeights:
     sector_c: float = 0.5  # LinearSVC, sigmoid-calibrated on grouped inner folds
     statute_c: float = 8.0
     agency_c: float = 8.0
+    profile_tokens: int = 2  # best ministry profiles whose names become text features
 
 
 @dataclass
@@ -277,6 +373,10 @@ class Router:
     statute_counts: dict[str, int] | None = None  # law_id -> labelled barriers naming it
     decree_rates: dict[tuple[str, str], float] | None = None  # (law, role) -> P(decree | law), smoothed
     retrieval_hubs: dict[str, float] | None = None  # law_id -> share of complaints retrieving it
+    name_keywords: LawNameKeywords | None = None  # the words of each law's name (label-free)
+    profiles: CorpusProfiles | None = None  # law and ministry profiles (label-free)
+    statute_sectors: dict[str, np.ndarray] | None = None  # law -> sector distribution of its labels
+    agency_sectors: dict[str, np.ndarray] | None = None  # primary agency -> sector distribution
     version: int = MODEL_VERSION
     trained_on: int = 0
 
@@ -290,7 +390,8 @@ class Router:
         ]
         if self.retriever is not None and analyses:
             k = min(self.weights.retrieved_top, len(self.retriever.law_ids))
-            scores, best = self.retriever.law_scores(clean, top=k)
+            ngrams = query_ngrams(self.retriever.vectorizer, clean)  # cut once, read by both retrievers
+            scores, best = self.retriever.law_scores(clean, top=k, ngrams=ngrams)
             for row, analysis in enumerate(analyses):
                 order = np.argpartition(-scores[row], k - 1)[:k] if k else np.zeros(0, dtype=int)
                 order = order[np.argsort(-scores[row, order], kind="stable")]
@@ -307,6 +408,25 @@ class Router:
                         )
                         number = ""
                     analysis.retrieved.append((law_id, float(scores[row, j]) / top, number, title))
+        if self.profiles is not None and self.retriever is not None and analyses:
+            shared = ngrams if same_analyzer(self.retriever.vectorizer, self.profiles.vectorizer) else None
+            laws, ministries = self.profiles.scores(clean, ngrams=shared)
+            k = min(_PROFILE_TOP, laws.shape[1])
+            for row, analysis in enumerate(analyses):
+                order = np.argpartition(-laws[row], k - 1)[:k]
+                order = order[np.argsort(-laws[row, order], kind="stable")]
+                top = float(laws[row, order[0]])
+                if top > 0:
+                    analysis.profile_laws = {
+                        self.retriever.law_ids[j]: float(laws[row, j]) / top for j in order if laws[row, j] > 0
+                    }
+                strongest = float(ministries[row].max())
+                if strongest > 0:
+                    analysis.profile_ministries = {
+                        name: float(v) / strongest
+                        for name, v in zip(self.profiles.ministry_names, ministries[row], strict=True)
+                        if v > 0
+                    }
         return analyses
 
     def _tokens(self, analysis: _Analysis) -> str:
@@ -328,6 +448,9 @@ class Router:
                 tokens.append(f"§rs_{self.law_sectors[law_id]}")
             if self.index.ministry(law_id):
                 tokens.append(f"§rm_{self.index.ministry(law_id)}")
+        # the ministries whose whole field's vocabulary the text shares (label-free)
+        best = sorted(analysis.profile_ministries.items(), key=lambda kv: -kv[1])[: self.weights.profile_tokens]
+        tokens.extend(f"§pm_{name}" for name, _share in best)
         return " ".join(tokens)
 
     def _matrix(self, analyses: list[_Analysis]) -> sparse.csr_matrix:
@@ -335,6 +458,19 @@ class Router:
         return tfidf_transform(self.vectorizer, [self._tokens(a) for a in analyses])
 
     # -- training ---------------------------------------------------------------------------
+    def attach_profiles(self) -> None:
+        """Build the label-free law and ministry profiles (:class:`CorpusProfiles`) if missing."""
+        if self.profiles is None and self.retriever is not None:
+            ministry_of = {
+                law_id: self.agencies.canonical_name(self.index.ministry(law_id))
+                for law_id in self.retriever.law_ids
+                if law_id in self.index and self.index.ministry(law_id)
+            }
+            names = {
+                law_id: self.index.records[law_id].name for law_id in self.retriever.law_ids if law_id in self.index
+            }
+            self.profiles = CorpusProfiles.build(self.retriever, ministry_of, names)
+
     def analyse(self, texts: Sequence[str]) -> list[_Analysis]:
         """The label-free reading of texts (morphemes, references, retrieval); reusable across fits."""
         return self._analyse(texts)
@@ -349,9 +485,10 @@ class Router:
             analyses = self._analyse([item.full_text for item in items])
         self.statute_combiner = self.agency_combiner = None
         self.statute_threshold = self.statute_threshold_named = None
+        if self.name_keywords is None:
+            self.name_keywords = LawNameKeywords.build(self.index, self.retriever)
         self._fit_combiners(items, analyses)
-        features = self._fit_learned(items, analyses)
-        self.sector_model = LinearProbabilities.of(_calibrated_sector_model(features, items, c=self.weights.sector_c))
+        self._fit_learned(items, analyses)
         self.trained_on = len(items)
         return self
 
@@ -385,7 +522,44 @@ class Router:
         self.statute_models = []  # the stacked form above is all prediction needs
         self._fit_label_statistics(labels)
         self._fit_retrieval_hubs(analyses)
+        self._fit_sector_associations(items, labels)
+        self.sector_model = LinearProbabilities.of(_calibrated_sector_model(features, items, c=w.sector_c))
         return features
+
+    def _fit_sector_associations(self, items: Sequence[LabelledBarrier], labels: list[list[str]]) -> None:
+        """Sector distribution of the complaints each law (and each primary agency) was confirmed for.
+
+        Smoothed towards the corpus' sector subset (a law of the fintech subset leans fintech
+        before any label) or the uniform distribution, so a law seen once does not decide alone.
+        """
+        position = {code: k for k, code in enumerate(SECTORS)}
+        law_counts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(SECTORS)))
+        agency_counts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(SECTORS)))
+        for item, ids in zip(items, labels, strict=True):
+            k = position[normalize_sector(item.sector)]
+            for law in {self.index.law_of(x) for x in ids}:
+                law_counts[law][k] += 1.0
+            if item.ministries:
+                agency_counts[self.agencies.canonical_name(item.ministries[0])][k] += 1.0
+        self.statute_sectors = {
+            law: (counts + 2.0 * self._corpus_sector_prior(law)) / (counts.sum() + 2.0)
+            for law, counts in law_counts.items()
+        }
+        uniform = np.full(len(SECTORS), 1.0 / len(SECTORS))
+        self.agency_sectors = {name: (c + 2.0 * uniform) / (c.sum() + 2.0) for name, c in agency_counts.items()}
+
+    def _corpus_sector_prior(self, law: str) -> np.ndarray:
+        code = self.law_sectors.get(law)
+        if code in SECTORS:
+            prior = np.full(len(SECTORS), 0.1 / (len(SECTORS) - 1))
+            prior[SECTORS.index(code)] = 0.9
+            return prior
+        return np.full(len(SECTORS), 1.0 / len(SECTORS))
+
+    def law_sector_distribution(self, law: str) -> np.ndarray:
+        """P(sector | a complaint about ``law``): the labels' association, else the corpus prior."""
+        known = (self.statute_sectors or {}).get(law)
+        return known if known is not None else self._corpus_sector_prior(law)
 
     def _fit_retrieval_hubs(self, analyses: list[_Analysis]) -> None:
         """Share of complaints that retrieve each law among their first three (no labels used).
@@ -470,10 +644,25 @@ class Router:
             probabilities[:, column] = value
         return probabilities
 
-    def _evidence(self, analysis: _Analysis, agency_p: np.ndarray, statute_p: np.ndarray) -> _Evidence:
+    def _sector_vector(self, sector_p: np.ndarray) -> np.ndarray:
+        """The sector model's probabilities in :data:`SECTORS` order."""
+        assert self.sector_model is not None
+        out = np.zeros(len(SECTORS))
+        for code, p in zip(self.sector_model.classes_, sector_p, strict=True):
+            out[SECTORS.index(normalize_sector(str(code)))] += float(p)
+        return out
+
+    def _evidence(
+        self, analysis: _Analysis, agency_p: np.ndarray, statute_p: np.ndarray, sector_p: np.ndarray | None = None
+    ) -> _Evidence:
         """Candidate statutes and agencies of one text with their feature vectors and reasons."""
         assert self.agency_model is not None and self.statute_labels is not None
         ev = _Evidence()
+        sectors = self._sector_vector(sector_p) if sector_p is not None else np.full(len(SECTORS), 1 / len(SECTORS))
+        coverage: dict[str, float] = {}
+        if self.name_keywords is not None and analysis.text:
+            values = self.name_keywords.coverage(analysis.text)
+            coverage = {self.name_keywords.law_ids[j]: float(values[j]) for j in np.flatnonzero(values >= 0.3)}
         counts = self.statute_counts or {}
         hubs = self.retrieval_hubs or {}
         # what the text → agency classifier says about each ministry: it generalises across rules
@@ -496,6 +685,12 @@ class Router:
                 law = self.index.law_of(law_id)
                 c.features[_S_HUB] = hubs.get(law, 0.0) * 5.0
                 c.features[_S_PROMOTION] = 1.0 if _PROMOTION.search(self.index.records[law].name) else 0.0
+                c.features[_S_NAME] = coverage.get(law, 0.0)
+                c.features[_S_SECTOR_AGREE] = float(sectors @ self.law_sector_distribution(law))
+                c.features[_S_PROFILE] = analysis.profile_laws.get(law, 0.0)
+                c.features[_S_MINISTRY_PROFILE] = analysis.profile_ministries.get(
+                    self.agencies.canonical_name(record.ministry), 0.0
+                )
                 ev.statutes[law_id] = c
             return ev.statutes[law_id]
 
@@ -550,7 +745,21 @@ class Router:
                 c.suggestion.reasons.append(f"본문이 {where}({title})와 유사 (상대 {score:.2f}){detail}")
             if not c.suggestion.explicit and rank == 0 and number and number not in c.suggestion.articles and shared:
                 c.suggestion.articles.append(number)
-        # 2c. the decrees of the strongest laws: how often a law's 시행령/시행규칙 came with it
+        # 2c. laws whose name the text uses in part (신용정보 → 신용정보법), best few
+        for law_id, share in sorted(coverage.items(), key=lambda kv: -kv[1])[:3]:
+            if share < 0.5 or law_id not in self.index:
+                break
+            c = statute(law_id)
+            if not c.suggestion.explicit:
+                c.suggestion.reasons.append(f"본문이 법령명 「{c.suggestion.name}」의 낱말을 사용 ({share:.0%})")
+        # 2d. laws whose topics (article titles) the text matches as a whole, best few
+        for law_id, share in list(analysis.profile_laws.items())[:3]:
+            if law_id not in self.index:
+                continue
+            c = statute(law_id)
+            if not c.suggestion.explicit:
+                c.suggestion.reasons.append(f"본문이 「{c.suggestion.name}」의 조문 제목들과 유사 (상대 {share:.2f})")
+        # 2e. the decrees of the strongest laws: how often a law's 시행령/시행규칙 came with it
         rates = self.decree_rates or {}
         laws = [law_id for law_id, c in ev.statutes.items() if not self.index.records[law_id].role]
         strongest = sorted(laws, key=lambda x: -_law_strength(ev.statutes[x].features))[:3]
@@ -572,6 +781,9 @@ class Router:
                 )
                 c.features[_S_PARENT_LEARNED] = ev.statutes[parent].features[_S_LEARNED]
                 c.features[_S_COOC_PARENT] = c.features[_S_COOCCURS] * strength
+        for c in ev.statutes.values():
+            c.features[_S_RET_MINISTRY] = c.features[_S_RETRIEVED] * c.features[_S_MINISTRY]
+            c.features[_S_NAME_MINISTRY] = c.features[_S_NAME] * c.features[_S_MINISTRY]
         total = sum(votes.values()) or 1.0
         ev.votes = {name: v / total for name, v in votes.items()}
         # 3. agencies: named in the text, and the agency classifier
@@ -589,6 +801,13 @@ class Router:
             a.suggestion.reasons.append(f"비슷한 과거 건의의 처리 기관 (p={p:.2f})")
         for name, share in ev.votes.items():
             ev.agency(name).features[_A_VOTE] = share
+        # the ministries whose laws' vocabulary the text shares (label-free: any ministry)
+        for name, share in sorted(analysis.profile_ministries.items(), key=lambda kv: -kv[1])[:3]:
+            a = ev.agency(name)
+            a.suggestion.reasons.append(f"본문이 {name} 소관 법령들의 용어와 유사 (상대 {share:.2f})")
+        for name, a in ev.agencies.items():
+            a.features[_A_PROFILE] = analysis.profile_ministries.get(name, 0.0)
+        ev.sectors, ev.agency_sectors = sectors, self.agency_sectors or {}
         return ev
 
     def _score_statutes(self, ev: _Evidence) -> None:
@@ -611,6 +830,15 @@ class Router:
             if rank == 0:
                 a.features[_A_TOP_STATUTE] = 1.0
             a.suggestion.reasons.append(f"{s.name}의 소관부처 (근거 점수 {s.score:.2f})")
+        # does the complaint's field fit the agency (the sectors of the complaints it handled)?
+        uniform = np.full(len(SECTORS), 1.0 / len(SECTORS))
+        for name, a in ev.agencies.items():
+            a.features[_A_SECTOR_AGREE] = float(ev.sectors @ ev.agency_sectors.get(name, uniform))
+
+    def _score_agencies(self, ev: _Evidence) -> None:
+        coef, intercept = self.agency_combiner or _DEFAULT_AGENCY_COMBINER
+        for a in ev.agencies.values():
+            a.suggestion.score = _sigmoid(float(a.features @ coef) + intercept)
 
     def _combine(
         self, analysis: _Analysis, sector_p: np.ndarray, agency_p: np.ndarray, statute_p: np.ndarray
@@ -624,7 +852,7 @@ class Router:
         if not analysis.text:  # nothing to read: say so with a flat distribution
             sector_scores = dict.fromkeys(SECTORS, 1.0 / len(SECTORS))
 
-        ev = self._evidence(analysis, agency_p, statute_p)
+        ev = self._evidence(analysis, agency_p, statute_p, sector_p)
         self._score_statutes(ev)
         ranked = sorted((c.suggestion for c in ev.statutes.values()), key=lambda s: -s.score)
         implied = self.statute_threshold if self.statute_threshold is not None else w.statute_threshold
@@ -636,9 +864,7 @@ class Router:
             proposed = [s for s in proposed if s.explicit]
 
         self._agency_features(ev)
-        coef, intercept = self.agency_combiner or _DEFAULT_AGENCY_COMBINER
-        for a in ev.agencies.values():
-            a.suggestion.score = _sigmoid(float(a.features @ coef) + intercept)
+        self._score_agencies(ev)
         ranked_agencies = sorted((a.suggestion for a in ev.agencies.values()), key=lambda a: -a.score)
         sector = max(sector_scores, key=lambda k: sector_scores[k])
         return Routing(
@@ -660,15 +886,20 @@ class Router:
         evidences: list[tuple[_Evidence, LabelledBarrier]] = []
         for train, test in GroupKFold(n_splits=3).split(items, groups=groups):
             inner = replace(
-                self, statute_combiner=None, agency_combiner=None, statute_threshold=None, statute_threshold_named=None
+                self,
+                statute_combiner=None,
+                agency_combiner=None,
+                statute_threshold=None,
+                statute_threshold_named=None,
             )
             inner._fit_learned([items[i] for i in train], [analyses[i] for i in train])
             features = inner._matrix([analyses[i] for i in test])
-            assert inner.agency_model is not None
+            assert inner.agency_model is not None and inner.sector_model is not None
             agency_p = inner.agency_model.predict_proba(features)
             statute_p = inner._statute_probabilities(features)
+            sector_p = inner.sector_model.predict_proba(features)
             for row, i in enumerate(test):
-                evidences.append((inner._evidence(analyses[i], agency_p[row], statute_p[row]), items[i]))
+                evidences.append((inner._evidence(analyses[i], agency_p[row], statute_p[row], sector_p[row]), items[i]))
         x, y = [], []
         for ev, item in evidences:
             gold = set(self._statute_ids(item.statutes))
@@ -743,14 +974,24 @@ def _sigmoid(value: float) -> float:
 _S_EXPLICIT, _S_ARTICLES, _S_LEARNED, _S_RETRIEVED, _S_RANK, _S_PARENT, _S_DECREE, _S_SECTOR = range(8)
 _S_MINISTRY, _S_FREQUENCY, _S_STRENGTH, _S_COOCCURS, _S_PARENT_LEARNED, _S_COOC_PARENT = range(8, 14)
 _S_HUB, _S_PROMOTION = 14, 15
-_N_STATUTE_FEATURES = 16
+# How much of the law's name the text uses; the sector model's agreement with the law's sectors;
+# retrieval and name evidence where the agency classifier agrees on the law's ministry.
+_S_NAME, _S_SECTOR_AGREE, _S_RET_MINISTRY, _S_NAME_MINISTRY = 16, 17, 18, 19
+# the law's profile (name and article titles) and its ministry's profile against the text
+_S_PROFILE, _S_MINISTRY_PROFILE = 20, 21
+_N_STATUTE_FEATURES = 22
+_PROFILE_TOP = 30  # laws whose profile score is kept per text
 # Promotion and support acts (진흥·촉진·육성·지원·활용): they frame a field more often than they
 # hold the rule that blocks a firm (generic legal vocabulary of statute names).
 _PROMOTION = re.compile(r"(진흥|촉진|육성|지원|활성화|기반조성)")
 _A_STATUTE_MAX, _A_STATUTE_SUM, _A_EXPLICIT, _A_TOP_STATUTE, _A_MENTION, _A_CLASSIFIER, _A_VOTE = range(7)
+_A_SECTOR_AGREE, _A_PROFILE = 7, 8
+_N_AGENCY_FEATURES = 9
 # A-priori combiners, used until there are enough labelled groups to fit them (see _fit_combiners).
 _DEFAULT_STATUTE_COMBINER = (
-    np.array([4.0, 1.0, 4.0, 1.5, 1.0, 1.0, -1.0, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0]),
+    np.array(
+        [4.0, 1.0, 4.0, 1.5, 1.0, 1.0, -1.0, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.5, 0.0, 0.0, 0.5, 0.5]
+    ),
     -3.0,
 )
 
@@ -760,7 +1001,7 @@ def _law_strength(features: np.ndarray) -> float:
     return float(max(features[_S_EXPLICIT], features[_S_LEARNED], features[_S_RETRIEVED] * features[_S_RANK]))
 
 
-_DEFAULT_AGENCY_COMBINER = (np.array([3.0, 1.0, 1.0, 0.5, 1.0, 2.5, 1.0]), -3.0)
+_DEFAULT_AGENCY_COMBINER = (np.array([3.0, 1.0, 1.0, 0.5, 1.0, 2.5, 1.0, 0.5, 1.0]), -3.0)
 
 
 @dataclass
@@ -772,7 +1013,7 @@ class _StatuteCandidate:
 @dataclass
 class _AgencyCandidate:
     suggestion: AgencySuggestion
-    features: np.ndarray = field(default_factory=lambda: np.zeros(7))
+    features: np.ndarray = field(default_factory=lambda: np.zeros(_N_AGENCY_FEATURES))
 
 
 @dataclass
@@ -780,6 +1021,8 @@ class _Evidence:
     statutes: dict[str, _StatuteCandidate] = field(default_factory=dict)
     agencies: dict[str, _AgencyCandidate] = field(default_factory=dict)
     votes: dict[str, float] = field(default_factory=dict)
+    sectors: np.ndarray = field(default_factory=lambda: np.full(len(SECTORS), 1.0 / len(SECTORS)))
+    agency_sectors: dict[str, np.ndarray] = field(default_factory=dict)  # of the model that made it
 
     def agency(self, name: str) -> _AgencyCandidate:
         if name not in self.agencies:
@@ -877,6 +1120,8 @@ class _Analysis:
     retrieved: list[tuple[str, float, str, str]] = field(default_factory=list)
     retrieved_top: float = 0.0  # the best law's raw retrieval score (the others are relative to it)
     retrieved_via: dict[str, str] = field(default_factory=dict)  # law id -> "<decree> 제N조" that matched best
+    profile_laws: dict[str, float] = field(default_factory=dict)  # best law profiles, relative to the best
+    profile_ministries: dict[str, float] = field(default_factory=dict)  # ministry profiles, relative to the best
 
 
 # ---- building and persistence --------------------------------------------------------------
@@ -908,13 +1153,16 @@ def build_router(
         retriever = ArticleRetriever.from_corpus(
             data_dir / "statutes.jsonl.gz", sector_laws=sector_subset_laws(data_dir / "statutes-sectors.jsonl.gz")
         )
-    return Router(
+    router = Router(
         index=index,
         retriever=retriever,
         agencies=AgencyNames.from_files(ministries=data_dir / "ministries.tsv"),
         law_sectors=law_sectors_from_corpus(data_dir / "statutes-sectors.jsonl.gz"),
         weights=weights or RouterWeights(),
     )
+    router.attach_profiles()
+    router.name_keywords = LawNameKeywords.build(index, retriever)
+    return router
 
 
 def train_router(data_dir: Path, items: Sequence[LabelledBarrier], **kwargs: Any) -> Router:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -188,6 +188,29 @@ class SignatureIndex:
 
 
 _index: SignatureIndex | None = None
+
+
+def consolidate_groups(
+    group_of: dict[int, str], *, start: Iterable[str] | None = None, exclude: Container[str] = frozenset()
+) -> list[tuple[str, str, float]]:
+    """Consolidation (``NearDuplicateIndex.consolidate``) over the stored signatures grouped as
+    ``group_of`` says (barrier id → group name, e.g. its recurring regulation): the merges it
+    makes, in order, as (absorbed group, kept group, mean pair score)."""
+    named = set(group_of.values())
+    left_out = _LeftOut(exclude, named)  # and every barrier without a group stays alone
+    with _LOCK:
+        index = signature_index().index
+        index.regroup({str(b): g for b, g in group_of.items()})
+        return index.consolidate(start, exclude=left_out)
+
+
+@dataclass(frozen=True)
+class _LeftOut:
+    excluded: Container[str]
+    named: Container[str]
+
+    def __contains__(self, group: object) -> bool:
+        return group in self.excluded or group not in self.named
 
 
 def signature_index() -> SignatureIndex:

@@ -154,7 +154,9 @@ class ArticleRetriever:
         statute = self.article_statutes[article] if self.article_statutes is not None else law
         return statute, self.article_numbers[article], self.article_titles[article]
 
-    def law_scores(self, texts: list[str], *, top: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def law_scores(
+        self, texts: list[str], *, top: int | None = None, ngrams: Sequence[list[str]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(n_texts x n_laws) scores and, per cell, the index of the best article.
 
         Vectorised per text: the matching articles are sorted by score, grouped by law (stable,
@@ -164,9 +166,10 @@ class ArticleRetriever:
         article (× prior) and 1.75 × that, so laws whose upper bound stays below the ``top``-th
         lower bound cannot enter the first ``top`` and keep their lower bound. A complaint
         matches ~17,000 articles; this sorts a few hundred (routing one text spent most of its
-        time here).
+        time here). ``ngrams``: the texts already cut into this vectoriser's n-grams
+        (:func:`query_ngrams`), shared with :class:`CorpusProfiles`.
         """
-        queries = tfidf_transform(self.vectorizer, [normalize_text(t or "")[:_QUERY_CHARS] for t in texts])
+        queries = tfidf_transform(self.vectorizer, _queries(texts), analysed=ngrams)
         sims = (queries @ self.matrix_t).tocsr()  # n x articles, sparse
         scores = np.zeros((len(texts), len(self.law_ids)), dtype=np.float32)
         best = np.full((len(texts), len(self.law_ids)), -1, dtype=np.int64)
@@ -217,20 +220,39 @@ class ArticleRetriever:
         ]
 
 
-def tfidf_transform(vectorizer: TfidfVectorizer, docs: Sequence[str]) -> sparse.csr_matrix:
+def _queries(texts: Sequence[str]) -> list[str]:
+    return [normalize_text(t or "")[:_QUERY_CHARS] for t in texts]
+
+
+def query_ngrams(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> list[list[str]]:
+    """The n-grams ``vectorizer`` reads from each query text (cut as the retrievers cut it)."""
+    analyze = vectorizer.build_analyzer()
+    return [list(analyze(doc)) for doc in _queries(texts)]
+
+
+def same_analyzer(a: TfidfVectorizer, b: TfidfVectorizer) -> bool:
+    """Whether two vectorisers cut a text into the same n-grams (so one cut serves both)."""
+    keys = ("analyzer", "ngram_range", "lowercase", "strip_accents", "preprocessor", "tokenizer", "token_pattern")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
+
+
+def tfidf_transform(
+    vectorizer: TfidfVectorizer, docs: Sequence[str], *, analysed: Sequence[list[str]] | None = None
+) -> sparse.csr_matrix:
     """``vectorizer.transform(docs)`` without scikit-learn's per-call input validation.
 
     Same counts, sublinear tf, idf and L2 norm as ``TfidfVectorizer.transform``; for one short
-    complaint the validation cost more than the transform itself.
+    complaint the validation cost more than the transform itself. ``analysed``: the documents
+    already cut into this vectoriser's features (one cut shared by two vectorisers).
     """
     analyze = vectorizer.build_analyzer()
     vocabulary = vectorizer.vocabulary_
     indptr = [0]
     indices: list[int] = []
     counts: list[int] = []
-    for doc in docs:
+    for position, doc in enumerate(docs):
         counter: dict[int, int] = {}
-        for feature in analyze(doc):
+        for feature in analysed[position] if analysed is not None else analyze(doc):
             column = vocabulary.get(feature)
             if column is not None:
                 counter[column] = counter.get(column, 0) + 1
@@ -295,3 +317,58 @@ def softmax_rows(matrix: np.ndarray, temperature: float) -> np.ndarray:
 
 def log_prior(count: int) -> float:
     return 1.0 + math.log1p(count) / 8.0
+
+
+@dataclass
+class CorpusProfiles:
+    """Each law and each ministry as one document of the corpus: what it governs, in its own words.
+
+    A law's profile is its name (×3) and every article title (원격의료, 비대면진료, 개설 …); a
+    ministry's is the sum of its laws' profiles — the vocabulary of its whole field. A complaint
+    is compared with both (character 2–3-grams, as the article retriever): the law profile finds
+    a law whose *topics* match when no single article does, and the ministry profile points to
+    the competent agency for a rule no label mentions. No labels: built once from the article
+    retriever's index.
+    """
+
+    vectorizer: TfidfVectorizer
+    law_matrix_t: sparse.csr_matrix  # features x laws (retriever.law_ids order)
+    law_prior: np.ndarray  # the retriever's citation/sector prior, per law
+    ministry_names: list[str]
+    ministry_matrix_t: sparse.csr_matrix  # features x ministries
+
+    @classmethod
+    def build(cls, retriever: ArticleRetriever, ministry_of: dict[str, str], names: dict[str, str]) -> CorpusProfiles:
+        """``ministry_of``: law id → competent ministry (canonical); ``names``: law id → name."""
+        titles: list[list[str]] = [[] for _ in retriever.law_ids]
+        for article, law in enumerate(retriever.article_law):
+            title = retriever.article_titles[article]
+            if title:
+                titles[int(law)].append(title)
+        docs = [" ".join([names.get(law_id, "")] * 3 + titles[k]) for k, law_id in enumerate(retriever.law_ids)]
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 3), sublinear_tf=True, min_df=2, max_df=0.2, dtype=np.float32
+        )
+        laws = vectorizer.fit_transform(docs).tocsr()
+        ministry_names = sorted({m for m in ministry_of.values() if m})
+        position = {name: k for k, name in enumerate(ministry_names)}
+        rows = [position[ministry_of[x]] for x in retriever.law_ids if ministry_of.get(x)]
+        cols = [k for k, x in enumerate(retriever.law_ids) if ministry_of.get(x)]
+        membership = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(ministry_names), len(retriever.law_ids))
+        )
+        ministries = (membership @ laws).tocsr()
+        norms = np.sqrt(np.asarray(ministries.multiply(ministries).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        ministries = sparse.diags(1.0 / norms).astype(np.float32) @ ministries
+        return cls(vectorizer, laws.T.tocsr(), retriever.prior.copy(), ministry_names, ministries.T.tocsr())
+
+    def scores(
+        self, texts: Sequence[str], *, ngrams: Sequence[list[str]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(texts x laws) cosine × prior, and (texts x ministries) cosine (``ngrams``: see
+        :meth:`ArticleRetriever.law_scores`)."""
+        queries = tfidf_transform(self.vectorizer, _queries(texts), analysed=ngrams)
+        laws = np.asarray((queries @ self.law_matrix_t).todense()) * self.law_prior
+        ministries = np.asarray((queries @ self.ministry_matrix_t).todense())
+        return laws, ministries

@@ -29,7 +29,7 @@ from barriers.transitions import can_move
 from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from firms.models import Sector
 from routing import harm
-from routing.engine import RoutedText, link_threshold, signature_index
+from routing.engine import RoutedText, consolidate_groups, link_threshold, signature_index
 from routing.models import (
     STATEMENT_MAX,
     AnswerState,
@@ -115,6 +115,38 @@ def _best_regulation(*, barrier_id: int, routed: RoutedText) -> tuple[RecurringR
         if value > best[1]:
             best = (regulation, value)
     return best if best[1] >= link_threshold() else (None, 0.0)
+
+
+@transaction.atomic
+def consolidate_recurring() -> list[tuple[int, int]]:
+    """Merge candidate recurring regulations that concern one rule: barriers linked one by one
+    leave paraphrases in separate candidates when the first reports share few words; average-link
+    merging of neighbouring candidates (LSH, no pair scan) gathers them, as bench/routing_cluster.py
+    measures it. Only candidates nobody has touched take part: a confirmed regulation, or one an
+    official merged, split or placed members in (official memberships), stays as it is. The older
+    candidate absorbs the newer (its members move, it points to the absorber, as a merge by an
+    official leaves it). Returns (absorbed, kept) regulation ids."""
+    rows = RecurringMembership.objects.exclude(regulation__status=RecurringStatus.MERGED).values_list(
+        "barrier_id", "regulation_id", "regulation__status", "source"
+    )
+    group_of: dict[int, str] = {}
+    untouchable: set[str] = set()
+    for barrier_id, regulation_id, status, source in rows:
+        group_of[barrier_id] = f"R{regulation_id}"
+        if status != RecurringStatus.CANDIDATE or source == LinkSource.OFFICIAL:
+            untouchable.add(f"R{regulation_id}")
+    merges = consolidate_groups(group_of, exclude=untouchable)
+    done: list[tuple[int, int]] = []
+    for drop, keep, _score in merges:
+        source_id, target_id = int(drop[1:]), int(keep[1:])
+        RecurringMembership.objects.filter(regulation_id=source_id).update(regulation_id=target_id)
+        RecurringRegulation.objects.filter(pk=source_id).update(
+            status=RecurringStatus.MERGED, merged_into_id=target_id, updated_at=timezone.now()
+        )
+        done.append((source_id, target_id))
+    for regulation_id in {pk for pair in done for pk in pair}:
+        refresh_recurring(regulation_id=regulation_id)
+    return done
 
 
 def _live(regulation: RecurringRegulation) -> RecurringRegulation:

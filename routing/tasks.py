@@ -44,6 +44,9 @@ def enqueue_routing(barrier_id: int) -> None:
 
 @task()
 def refresh_recurring_regulations() -> int:
-    """Refresh every recurring regulation's figures (days unresolved grow, co-signatures and
-    answers arrive through other apps); schedule it like the other periodic jobs."""
+    """Merge candidate recurring regulations that concern one rule (``consolidate_recurring``:
+    linking on arrival leaves some paraphrases apart), then refresh every recurring regulation's
+    figures (days unresolved grow, co-signatures and answers arrive through other apps); schedule
+    it like the other periodic jobs."""
+    services.consolidate_recurring()
     return services.refresh_all_recurring()

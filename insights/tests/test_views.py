@@ -115,14 +115,47 @@ def test_dashboard_query_count_does_not_grow_with_data(
         assert client.get(reverse("insights:dashboard") + "?dimension=sector").status_code == 200
 
 
-def test_snapshot_is_at_most_fifteen_minutes_old(client, sectors):
+def test_stale_snapshot_is_served_while_its_refresh_runs_in_the_background(client, sectors):
     FirmFactory(sectors=["fintech"])
     first = client.get(reverse("insights:dashboard")).content.decode()
     assert "등록 기업 1곳" in first
     FirmFactory(sectors=["fintech"])
     assert "등록 기업 1곳" in client.get(reverse("insights:dashboard")).content.decode()
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=16)):
+        # The stale page is served at once; the refresh it queued (run immediately in tests)
+        # is what the next visitor sees.
+        assert "등록 기업 1곳" in client.get(reverse("insights:dashboard")).content.decode()
         assert "등록 기업 2곳" in client.get(reverse("insights:dashboard")).content.decode()
+
+
+def test_only_one_visitor_claims_the_refresh_of_a_stale_snapshot(db):
+    from insights import services
+
+    now = timezone.now()
+    DashboardSnapshot.objects.create(key="public:ko", computed_at=now - dt.timedelta(minutes=20), html="")
+    assert services.claim_snapshot_refresh(key="public:ko", now=now)
+    assert not services.claim_snapshot_refresh(key="public:ko", now=now + dt.timedelta(seconds=5))
+
+
+def test_a_refresh_claim_is_taken_again_when_the_queued_refresh_never_ran(db):
+    from insights import services
+
+    now = timezone.now()
+    DashboardSnapshot.objects.create(key="public:ko", computed_at=now - dt.timedelta(hours=2), html="")
+    assert services.claim_snapshot_refresh(key="public:ko", now=now)
+    # The worker was down: after SNAPSHOT_MAX_AGE the next visitor asks again.
+    assert services.claim_snapshot_refresh(key="public:ko", now=now + dt.timedelta(minutes=16))
+
+
+def test_refreshing_a_snapshot_clears_its_refresh_claim(db):
+    from insights import services
+    from insights.selectors import Audience
+
+    now = timezone.now()
+    DashboardSnapshot.objects.create(key="public:ko", computed_at=now - dt.timedelta(minutes=20), html="")
+    assert services.claim_snapshot_refresh(key="public:ko", now=now)
+    services.refresh_snapshot(audience=Audience.PUBLIC, language="ko", now=now)
+    assert DashboardSnapshot.objects.get(key="public:ko").refresh_requested_at is None
 
 
 def test_refresh_task_builds_every_audience_and_language(db):

@@ -9,14 +9,15 @@ candidates, name matches first) is computed in Python by ``regulations.search.en
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from django.db import connection
 
-from regulations.search.names import forget_names
+from regulations.search.corpus import corpus_table
+from regulations.search.names import forget_names, name_table
 from regulations.search.schema import ARTICLE_FTS, STATUTE_FTS
 
 # ``SearchTerm.article_ids``: ascending article ids, little-endian int64.
@@ -59,6 +60,21 @@ class Filters:
     def empty(self) -> bool:
         return not (self.kind or self.agency_id is not None or self.sector_code or self.law_ids)
 
+    def allowed_law_ids(self) -> frozenset[str]:
+        """Ids of the statutes these filters allow: kind and ministry from the name table, the
+        sector's statutes in one query, named statutes as given."""
+        allowed = name_table().of_kind_and_agency(self.kind, self.agency_id)
+        if self.law_ids:
+            allowed = allowed.intersection(self.law_ids)
+        if self.sector_code:
+            from regulations.models import Statute
+
+            in_sector = Statute.sectors.through.objects.filter(sector__code=self.sector_code).values_list(
+                "statute_id", flat=True
+            )
+            allowed = allowed.intersection(in_sector)
+        return allowed
+
     @property
     def law_ids_only(self) -> bool:
         """Only named statutes are allowed (a few thousand articles at most)."""
@@ -99,7 +115,9 @@ def _union(table: str, id_column: str, weighted_terms: list[tuple[str, int]]) ->
     return " UNION ALL ".join(parts), params
 
 
-def article_candidates(*, weighted_terms: list[tuple[str, int]], filters: Filters, limit: int) -> list[tuple[int, int]]:
+def article_candidates(
+    *, weighted_terms: list[tuple[str, int]], filters: Filters, limit: int, postings: Postings | None = None
+) -> list[tuple[int, int]]:
     """(article id, summed weight) of articles containing any of the terms, best first (ties by id).
 
     Both databases read the terms' postings (``SearchTerm.article_ids``, written with the term
@@ -108,7 +126,7 @@ def article_candidates(*, weighted_terms: list[tuple[str, int]], filters: Filter
     a wide article row (a 400 MB heap, three times the default ``shared_buffers``) and a recheck of
     its ``tsvector``, 110-250 ms a query against 5-15 ms from the postings. On SQLite the postings
     take a third of the FTS5 lookups' time. Same candidates either way (checked on the benchmark
-    queries).
+    queries). ``postings`` already read (``term_postings``) are used rather than read again.
 
     Statistics built before the postings existed fall back to the full-text index. SQLite: one
     statement returns, per term, the ids of the articles containing it as one space-separated
@@ -118,6 +136,8 @@ def article_candidates(*, weighted_terms: list[tuple[str, int]], filters: Filter
     """
     if not weighted_terms:
         return []
+    if postings is not None and all(term in postings.ids for term, _weight in weighted_terms):
+        return _best_of_postings(postings, weighted_terms, filters, limit)
     found = _from_postings(weighted_terms, filters, limit)
     if found is not None:
         return found
@@ -143,12 +163,15 @@ def article_candidates(*, weighted_terms: list[tuple[str, int]], filters: Filter
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     matched = {int(index): np.array(joined.split(), dtype=np.int64) for index, joined in rows if joined}
-    return _best([(matched[k], weight) for k, (_t, weight) in enumerate(weighted_terms) if k in matched], None, limit)
+    lists = [(matched[k], weight) for k, (_t, weight) in enumerate(weighted_terms) if k in matched]
+    return _best(lists, None, limit)
 
 
-def _best(postings: list[tuple[np.ndarray, int]], allowed: np.ndarray | None, limit: int) -> list[tuple[int, int]]:
+def _best(
+    postings: list[tuple[np.ndarray, int]], allow: Callable[[np.ndarray], np.ndarray] | None, limit: int
+) -> list[tuple[int, int]]:
     """Sum the weights of each article over the terms' ``(ids, weight)``; the ``limit`` best
-    (ties by id), among ``allowed`` ids only when given."""
+    (ties by id), among the ids ``allow`` (ascending ids → boolean mask) keeps when given."""
     postings = [(ids, weight) for ids, weight in postings if len(ids)]
     if not postings:
         return []
@@ -156,40 +179,71 @@ def _best(postings: list[tuple[np.ndarray, int]], allowed: np.ndarray | None, li
     weights = np.concatenate([np.full(len(ids), int(w), dtype=np.int64) for ids, w in postings])
     unique, inverse = np.unique(ids, return_inverse=True)
     scores = np.bincount(inverse, weights=weights).astype(np.int64)
-    if allowed is not None:
-        keep = np.isin(unique, allowed)
+    if allow is not None:
+        keep = allow(unique)
         unique, scores = unique[keep], scores[keep]
     best = np.lexsort((unique, -scores))[: int(limit)]
     return [(int(unique[i]), int(scores[i])) for i in best]
 
 
+@dataclass(frozen=True)
+class Postings:
+    """The stored postings of some terms: term → ascending article ids."""
+
+    ids: dict[str, np.ndarray]
+
+
+def term_postings(terms: Sequence[str]) -> Postings | None:
+    """``SearchTerm.article_ids`` of ``terms`` in one primary-key lookup; None when a term has
+    none stored (statistics from before the postings: the full-text index answers instead)."""
+    wanted = list(dict.fromkeys(terms))
+    if not wanted:
+        return Postings({})
+    if connection.vendor == "postgresql":
+        rows = _binary_rows("SELECT token, article_ids FROM regulations_searchterm WHERE token = ANY(%s)", [wanted])
+    else:
+        marks = ", ".join(["%s"] * len(wanted))
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT token, article_ids FROM regulations_searchterm WHERE token IN ({marks})", wanted)
+            rows = cursor.fetchall()
+    if len(rows) < len(wanted) or any(blob is None for _token, blob in rows):
+        return None
+    return Postings({str(token): np.frombuffer(bytes(blob), dtype=POSTING_DTYPE) for token, blob in rows})
+
+
+def _binary_rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """PostgreSQL rows in binary format: ``bytea`` arrives as bytes instead of hex text (half the
+    transfer, no decoding: a third of a candidate fetch's time) and a list parameter is sent as
+    one array (no placeholder per id to interpolate). Django's own cursors bind client-side, in
+    text; this cursor binds on the server, on Django's connection (same transaction)."""
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, binary=True)
+        return cursor.fetchall()
+
+
 def _from_postings(weighted_terms: list[tuple[str, int]], filters: Filters, limit: int) -> list[tuple[int, int]] | None:
     """``article_candidates`` from ``SearchTerm.article_ids``; None when a term has none stored."""
-    weights = dict(weighted_terms)
-    marks = ", ".join(["%s"] * len(weights))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT token, article_ids FROM regulations_searchterm WHERE token IN ({marks})", list(weights))
-        rows = cursor.fetchall()
-    if len(rows) < len(weights) or any(blob is None for _token, blob in rows):
+    postings = term_postings([term for term, _weight in weighted_terms])
+    if postings is None:
         return None
-    postings = [(np.frombuffer(bytes(blob), dtype=POSTING_DTYPE), weights[str(token)]) for token, blob in rows]
-    allowed = None
-    if not filters.empty:
-        where, params = filters.article_ids()
-        if not filters.law_ids_only:
-            # Check only the matched ids (an index probe each), handed over as one array literal:
-            # a kind or agency can allow tens of thousands of articles.
-            matched = ",".join(map(str, np.unique(np.concatenate([ids for ids, _w in postings])).tolist()))
-            if connection.vendor == "sqlite":
-                where = f"SELECT f.id FROM ({where}) f WHERE f.id IN (SELECT value FROM json_each(%s))"
-                params = [*params, f"[{matched}]"]
-            else:
-                where = f"SELECT f.id FROM ({where}) f WHERE f.id = ANY(%s::bigint[])"
-                params = [*params, f"{{{matched}}}"]
-        with connection.cursor() as cursor:
-            cursor.execute(where, params)
-            allowed = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
-    return _best(postings, allowed, limit)
+    return _best_of_postings(postings, weighted_terms, filters, limit)
+
+
+def _best_of_postings(
+    postings: Postings, weighted_terms: list[tuple[str, int]], filters: Filters, limit: int
+) -> list[tuple[int, int]]:
+    lists = [(postings.ids[term], weight) for term, weight in weighted_terms if term in postings.ids]
+    if filters.empty:
+        return _best(lists, None, limit)
+    # The filters are checked on the matched ids in memory (each article's statute from the corpus
+    # table, kind and ministry from the name table): a kind such as 법률 allows 85,000 articles,
+    # and probing the matched ids in SQL took 60-110 ms of server time a query on PostgreSQL.
+    law_ids = filters.allowed_law_ids()
+    table = corpus_table()
+    return _best(lists, lambda ids: table.in_statutes(ids, law_ids), limit)
 
 
 def _summed_in_sql(weighted_terms: list[tuple[str, int]], filters: Filters, limit: int) -> list[tuple[int, int]]:
@@ -218,17 +272,20 @@ def article_tokens(ids: list[int]) -> list[tuple[int, str, int, bytes | None, st
     token text only for an article without token ids (analysed before they existed)."""
     if not ids:
         return []
-    sql = (
+    columns = (
         "SELECT id, statute_id, position, token_ids, title_tokens,"
         " CASE WHEN token_ids IS NULL THEN tokens ELSE '' END FROM regulations_article"
-        f" WHERE id IN ({', '.join(['%s'] * len(ids))})"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ids)
-        return [
-            (int(pk), str(law_id), int(position), None if blob is None else bytes(blob), title, tokens)
-            for pk, law_id, position, blob, title, tokens in cursor.fetchall()
-        ]
+    if connection.vendor == "postgresql":
+        rows = _binary_rows(f"{columns} WHERE id = ANY(%s::bigint[])", [list(ids)])
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(f"{columns} WHERE id IN ({', '.join(['%s'] * len(ids))})", ids)
+            rows = cursor.fetchall()
+    return [
+        (int(pk), str(law_id), int(position), None if blob is None else bytes(blob), title, tokens)
+        for pk, law_id, position, blob, title, tokens in rows
+    ]
 
 
 def statute_candidates(*, terms: list[str], filters: Filters, limit: int) -> list[tuple[str, int]]:

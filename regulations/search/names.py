@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 import threading
 import uuid
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.cache import cache
 from django.db import transaction
@@ -91,6 +93,7 @@ class NameTable:
     by_token: dict[str, list[str]] = field(default_factory=dict)  # name token → law ids
     names: list[tuple[str, str]] = field(default_factory=list)  # (lower-case name, law id), by name
     aliases: list[tuple[str, str]] = field(default_factory=list)  # (lower-case alias, law id), by alias
+    _by_kind_and_agency: dict[tuple[str | None, int | None], frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> NameTable:
@@ -162,9 +165,33 @@ class NameTable:
         it, by alias), case-insensitive like ``icontains``."""
         needle = text.lower()
         return (
-            [law_id for name, law_id in self.names if needle in name],
-            [(name, law_id) for name, law_id in self.aliases if needle in name],
+            [self.names[k][1] for k in self._name_haystack.indexes_containing(needle)],
+            [self.aliases[k] for k in self._alias_haystack.indexes_containing(needle)],
         )
+
+    @cached_property
+    def _name_haystack(self) -> _Haystack:
+        return _Haystack([name for name, _law_id in self.names])
+
+    @cached_property
+    def _alias_haystack(self) -> _Haystack:
+        return _Haystack([name for name, _law_id in self.aliases])
+
+    def of_kind_and_agency(self, kind: str | None, agency_id: int | None) -> frozenset[str]:
+        """Ids of the statutes of ``kind`` and competent ``agency_id`` (``None``: any), one set per
+        pair kept for the table's lifetime (search filters ask for the same few pairs)."""
+        key = (kind or None, agency_id)
+        found = self._by_kind_and_agency.get(key)
+        if found is None:
+            found = frozenset(
+                law_id
+                for law_id, entry in self.statutes.items()
+                if (not kind or entry.kind == kind) and (agency_id is None or entry.agency_id == agency_id)
+            )
+            if len(self._by_kind_and_agency) >= 256:  # an agency id per request could grow it
+                self._by_kind_and_agency.clear()
+            self._by_kind_and_agency[key] = found
+        return found
 
     def with_tokens(self, tokens: Iterable[str]) -> set[str]:
         """Ids of statutes whose name or an alias has any of ``tokens``."""
@@ -172,6 +199,37 @@ class NameTable:
         for token in tokens:
             out.update(self.by_token.get(token, ()))
         return out
+
+
+class _Haystack:
+    """Strings joined by newlines, searched with ``str.find``: a title-length query is looked for
+    in 11,000 names and aliases by a few scans in C rather than 11,000 ``in`` tests in Python
+    (5-9 ms a query)."""
+
+    def __init__(self, strings: list[str]) -> None:
+        self.text = "\n".join(strings)
+        self.starts: list[int] = []
+        offset = 0
+        for value in strings:
+            self.starts.append(offset)
+            offset += len(value) + 1
+
+    def indexes_containing(self, needle: str) -> list[int]:
+        """Indexes of the strings containing ``needle`` (no newline), ascending."""
+        if not needle:
+            return list(range(len(self.starts)))
+        if "\n" in needle:  # no string holds one
+            return []
+        found: list[int] = []
+        text, starts = self.text, self.starts
+        at = text.find(needle)
+        while at >= 0:
+            index = bisect_right(starts, at) - 1
+            found.append(index)
+            # Continue after this string: each string counts once.
+            next_start = starts[index + 1] if index + 1 < len(starts) else len(text)
+            at = text.find(needle, next_start)
+        return found
 
 
 _table: NameTable | None = None

@@ -6,6 +6,7 @@ import pytest
 
 from core.errors import ValidationFailed
 from regulations.aliases import rule_aliases
+from regulations.importer import import_statutes, index_articles
 from regulations.selectors import search_articles, search_statutes, statute_by_name_or_alias, statutes_mentioned
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +217,67 @@ def test_postings_retrieve_what_the_full_text_index_retrieves(imported, filters)
 
     assert backend.article_candidates(weighted_terms=weighted, filters=scope, limit=50) == from_postings
     assert from_postings
+
+
+# -- per-process tables ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("needle", ["법", "보호", "법률 시행령", "개인정보", "", "없는말", "법\n률"])
+def test_names_containing_a_text_match_a_plain_scan(imported, needle):
+    from regulations.search.names import name_table
+
+    table = name_table()
+
+    assert table.containing(needle) == (
+        [law_id for name, law_id in table.names if needle in name],
+        [(name, law_id) for name, law_id in table.aliases if needle in name],
+    )
+
+
+def test_corpus_table_holds_the_term_statistics_and_every_article(imported):
+    from regulations.models import Article, SearchTerm
+    from regulations.search.corpus import DOCS_KEY, corpus_table
+
+    table = corpus_table()
+    stored = dict(SearchTerm.objects.exclude(token__startswith="#").values_list("token", "df"))
+
+    assert table.df == stored
+    assert table.docs == SearchTerm.objects.get(token=DOCS_KEY).df == Article.objects.count()
+    assert list(table.article_ids) == sorted(Article.objects.values_list("pk", flat=True))
+    assert table.nbytes > 0
+
+
+def test_an_article_added_by_a_later_import_passes_filters_at_once(imported, tmp_path):
+    from regulations.tests.conftest import CORPUS, write_corpus
+
+    assert search_articles("통행", kind="법률")  # loads this process's corpus table
+    assert search_articles("우주선", kind="법률") == []
+    grown = [dict(s, articles=[*s["articles"]]) for s in CORPUS]
+    road = next(s for s in grown if s["law_id"] == "001638")
+    added = {"no": "제99조", "title": "우주선", "chapter": "", "text": "우주선은 보도를 통행할 수 없다."}
+    road["articles"].append(added)
+    import_statutes(path=write_corpus(tmp_path / "grown.jsonl.gz", grown))
+    index_articles()
+
+    hits = search_articles("우주선", kind="법률")
+    assert [(h.statute.law_id, h.article.number) for h in hits] == [("001638", "제99조")]
+    assert search_articles("우주선", kind="대통령령") == []
+
+
+@pytest.mark.parametrize(
+    "term_ids",
+    [[7, 1 << 20 | 3, 99, 123456789], [5, 1 << 20 | 5, 42], [42, 42, 8]],
+    ids=["distinct-buckets", "shared-bucket", "identical-ids"],
+)
+def test_term_hits_find_every_occurrence_of_the_first_matching_term(term_ids):
+    import numpy as np
+
+    from regulations.search.engine import _term_hits
+
+    terms = np.array(term_ids, dtype=np.uint32)
+    ids = np.array([3, 7, 1 << 20 | 3, 5, 1 << 20 | 5, 42, 99, 7, 123456789, 1 << 21 | 7, 8], dtype=np.uint32)
+    expected = [(k, term_ids.index(int(v))) for k, v in enumerate(ids) if int(v) in term_ids]
+
+    hits, which = _term_hits(ids, terms)
+
+    assert list(zip(hits.tolist(), which.tolist(), strict=True)) == expected

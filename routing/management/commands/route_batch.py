@@ -162,14 +162,14 @@ def batch_sector_code(code: str) -> str:
 def route_items(router: Router, items: list[dict[str, str]], index: NearDuplicateIndex) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     new_groups: dict[str, str] = {}
+    keys: list[str] = []
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
         routed = engine.route_texts(router, [(i["title"], i["text"]) for i in chunk])
         for item, result in zip(chunk, routed, strict=True):
             key = f"in:{item['id']}"
             group = engine.link(index, key, result.features)
-            if not group.startswith("R"):
-                group = new_groups.setdefault(group, f"N{len(new_groups) + 1}")
+            keys.append(key)
             p = result.proposal
             rows.append(
                 {
@@ -182,6 +182,11 @@ def route_items(router: Router, items: list[dict[str, str]], index: NearDuplicat
                     "group": group,
                 }
             )
+    # Paraphrases linked apart on arrival are merged afterwards (never two stored regulations).
+    index.consolidate({r["group"] for r in rows}, fixed={g for g in index.members if g.startswith("R")})
+    for key, row in zip(keys, rows, strict=True):
+        group = index.group_of.get(key, row["group"])
+        row["group"] = group if group.startswith("R") else new_groups.setdefault(group, f"N{len(new_groups) + 1}")
     return rows
 
 
