@@ -86,22 +86,49 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 class DocumentFrequencies:
-    """How many indexed barriers contain each morpheme gram (inverse document frequency)."""
+    """How many indexed barriers contain each morpheme gram (inverse document frequency).
+
+    Squared weights and the weight sums of gram sets are memoised until the next ``add`` or
+    ``remove``: linking one text scores it against ~100 candidates and their groups' members,
+    and recomputing every gram's weight for every pair made linking a long petition cost more
+    than routing it."""
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
         self.documents = 0
+        self._squared: dict[str, float] = {}
+        self._sums: dict[frozenset[str], float] = {}
 
     def add(self, grams: Iterable[str]) -> None:
         self.counts.update(grams)
         self.documents += 1
+        self._forget()
 
     def remove(self, grams: Iterable[str]) -> None:
         self.counts.subtract(grams)
         self.documents = max(0, self.documents - 1)
+        self._forget()
+
+    def _forget(self) -> None:
+        self._squared.clear()
+        self._sums.clear()
 
     def idf(self, gram: str) -> float:
         return math.log((self.documents + 1) / (max(self.counts.get(gram, 0), 0) + 1)) + 1.0
+
+    def squared_idf(self, gram: str) -> float:
+        value = self._squared.get(gram)
+        if value is None:
+            value = self._squared[gram] = self.idf(gram) ** 2
+        return value
+
+    def squared_sum(self, grams: frozenset[str]) -> float:
+        """The sum of the grams' squared weights (a cosine's squared norm)."""
+        value = self._sums.get(grams)
+        if value is None:
+            weight = self.squared_idf
+            value = self._sums[grams] = sum(weight(g) for g in grams)
+        return value
 
 
 def text_similarity(a: frozenset[str], b: frozenset[str], frequencies: DocumentFrequencies | None = None) -> float:
@@ -112,9 +139,9 @@ def text_similarity(a: frozenset[str], b: frozenset[str], frequencies: DocumentF
         return 0.0
     if frequencies is None:
         return len(shared) / math.sqrt(len(a) * len(b))
-    w = {g: frequencies.idf(g) ** 2 for g in a | b}
-    norm = math.sqrt(sum(w[g] for g in a) * sum(w[g] for g in b))
-    return sum(w[g] for g in shared) / norm if norm else 0.0
+    norm = math.sqrt(frequencies.squared_sum(a) * frequencies.squared_sum(b))
+    weight = frequencies.squared_idf
+    return sum(weight(g) for g in shared) / norm if norm else 0.0
 
 
 def pair_score(

@@ -120,3 +120,14 @@ def test_bcubed_all_singletons_has_full_precision_partial_recall():
 def test_pairwise_counts_pairs():
     p, r, f = pairwise({"a": "1", "b": "1", "c": "1"}, {"a": "x", "b": "x", "c": "y"})
     assert (round(p, 3), r) == (0.333, 1.0)
+
+
+def test_remembered_weights_follow_every_new_document():
+    frequencies = DocumentFrequencies()
+    frequencies.add({"스톡옵션", "세금"})
+    words = frozenset({"스톡옵션", "세금"})
+    before = frequencies.squared_sum(words)
+    frequencies.add({"스톡옵션"})  # every weight moves: 스톡옵션 is commoner, 세금 rarer
+    after = frequencies.squared_sum(words)
+    assert after != before
+    assert after == sum(frequencies.idf(g) ** 2 for g in words)
