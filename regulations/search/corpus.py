@@ -21,15 +21,13 @@ terms with slightly old frequencies.
 from __future__ import annotations
 
 import sys
-import threading
-import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 
 from regulations.models import Article, SearchTerm
+from regulations.search.process_table import ProcessTable
 
 TABLE_TTL = 300  # seconds a process may use its table without seeing another process's change
 _VERSION_KEY = "regulations:corpus-table-version"
@@ -110,37 +108,16 @@ class CorpusTable:
         return mask
 
 
-_table: CorpusTable | None = None
-_table_version: str | None = None
-_table_lock = threading.Lock()
+_corpus: ProcessTable[CorpusTable] = ProcessTable(version_key=_VERSION_KEY, load=CorpusTable.load, ttl=TABLE_TTL)
 
 
 def corpus_table() -> CorpusTable:
     """This process's corpus table, reloaded when the corpus has changed."""
-    global _table, _table_version
-    version = cache.get(_VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        if not cache.add(_VERSION_KEY, version, TABLE_TTL):
-            version = cache.get(_VERSION_KEY) or version
-    table = _table
-    if table is not None and _table_version == version:
-        return table
-    with _table_lock:
-        if _table is None or _table_version != version:
-            _table, _table_version = CorpusTable.load(), version
-        return _table
-
-
-def _drop_table() -> None:
-    global _table
-    _table = None
-    cache.delete(_VERSION_KEY)
+    return _corpus.get()
 
 
 def forget_corpus() -> None:
     """Make every process reload its corpus table (after articles or term statistics changed):
     now, and again once the transaction commits, since another process may reload the old
     corpus in between."""
-    _drop_table()
-    transaction.on_commit(_drop_table)
+    _corpus.forget()

@@ -16,19 +16,16 @@ it (database cache) follow at once; with a per-process cache they follow within 
 from __future__ import annotations
 
 import re
-import threading
-import uuid
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from core.text import normalize_identifier
 from regulations.models import Statute, StatuteAlias
+from regulations.search.process_table import ProcessTable
 
 # Middle dots typed for ㆍ (U+318D, the corpus's form): U+00B7, U+2027, U+30FB, U+FF65, U+2022, U+119E.
 _DOTS_RE = re.compile("[\u00b7\u2027\u30fb\uff65\u2022\u119e\u318d]")
@@ -232,40 +229,19 @@ class _Haystack:
         return found
 
 
-_table: NameTable | None = None
-_table_version: str | None = None
-_table_lock = threading.Lock()
+_names: ProcessTable[NameTable] = ProcessTable(version_key=_VERSION_KEY, load=NameTable.load, ttl=TABLE_TTL)
 
 
 def name_table() -> NameTable:
     """This process's name table, reloaded when the statutes or aliases have changed."""
-    global _table, _table_version
-    version = cache.get(_VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        if not cache.add(_VERSION_KEY, version, TABLE_TTL):
-            version = cache.get(_VERSION_KEY) or version
-    table = _table
-    if table is not None and _table_version == version:
-        return table
-    with _table_lock:
-        if _table is None or _table_version != version:
-            _table, _table_version = NameTable.load(), version
-        return _table
-
-
-def _drop_table() -> None:
-    global _table
-    _table = None
-    cache.delete(_VERSION_KEY)
+    return _names.get()
 
 
 def forget_names(**_kwargs: object) -> None:
     """Make every process reload its name table (after any change to statutes or aliases): now,
     and again once the transaction commits, since another process may reload the old names in
     between."""
-    _drop_table()
-    transaction.on_commit(_drop_table)
+    _names.forget()
 
 
 for _model in (Statute, StatuteAlias):
