@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sklearn.model_selection import GroupKFold  # noqa: E402
 
-from bench.routing_eval import gold_laws_and_articles  # noqa: E402
+from bench.routing_eval import bcubed_of, gold_laws_and_articles, score_test_texts  # noqa: E402
 from routing.classifier import Router, RouterWeights, load_labelled  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
@@ -170,18 +170,8 @@ def linking_run(prepared: dict, *, gold: bool, consolidate: bool) -> None:
         chosen.append((t, m) if consolidate else t)
         linked, merges = _linked(keys, signatures, LinkSettings(link_threshold=t), consolidate)
         predicted = _merged(linked, merges, m)
-        by_group: dict[str, set[str]] = {}
-        for k, g in predicted.items():
-            by_group.setdefault(g, set()).add(k)
-        for i in test:
-            k = keys[i]
-            mine = by_group[predicted[k]]
-            same = {x for x in keys if truth[x] == truth[k]}
-            per_item[k] = (len(mine & same) / len(mine), len(mine & same) / len(same))
-            pair_pred[k] = f"{fold}:{predicted[k]}"
-    p = float(np.mean([v[0] for v in per_item.values()]))
-    r = float(np.mean([v[1] for v in per_item.values()]))
-    f = 2 * p * r / (p + r) if p + r else 0.0
+        score_test_texts(predicted, [keys[i] for i in test], truth, str(fold), per_item, pair_pred)
+    p, r, f = bcubed_of(per_item)
     pp, pr, pf = pairwise(pair_pred, {k: f"{pair_pred[k].split(':')[0]}:{truth[k]}" for k in keys})
     label = ("gold statutes (diagnostic)" if gold else "CV-routed statutes") + (
         ", link + consolidate" if consolidate else ", link on arrival only"

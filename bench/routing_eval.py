@@ -316,6 +316,35 @@ def _gold_signature(router: Router, item: LabelledBarrier, features: BarrierFeat
     return BarrierFeatures(features.morphemes, frozenset(laws), frozenset(arts))
 
 
+def score_test_texts(
+    predicted: dict[str, str],
+    test_keys: list[str],
+    truth: dict[str, str],
+    fold: str,
+    per_item: dict[str, tuple[float, float]],
+    pair_pred: dict[str, str],
+) -> None:
+    """Record each test text's B-cubed precision and recall under ``predicted`` (its group may
+    hold training texts) and its group, tagged with ``fold``, for the pairwise figures."""
+    by_group: dict[str, set[str]] = {}
+    for k, g in predicted.items():
+        by_group.setdefault(g, set()).add(k)
+    by_cluster: dict[str, set[str]] = {}
+    for k in predicted:
+        by_cluster.setdefault(truth[k], set()).add(k)
+    for k in test_keys:
+        mine, same = by_group[predicted[k]], by_cluster[truth[k]]
+        per_item[k] = (len(mine & same) / len(mine), len(mine & same) / len(same))
+        pair_pred[k] = f"{fold}:{predicted[k]}"
+
+
+def bcubed_of(per_item: dict[str, tuple[float, float]]) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1 from the per-text figures ``score_test_texts`` records."""
+    p = float(np.mean([v[0] for v in per_item.values()]))
+    r = float(np.mean([v[1] for v in per_item.values()]))
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
 def _clustering_run(label, items, signatures, splits, weights) -> None:  # type: ignore[no-untyped-def]
     keys = [i.id for i in items]
     truth = {i.id: i.cluster for i in items}
@@ -336,19 +365,9 @@ def _clustering_run(label, items, signatures, splits, weights) -> None:  # type:
         s = best[1]
         chosen.append(s.link_threshold if len(weights) == 1 else (s.link_threshold, s.statute_weight))
         predicted = link_all(keys, signatures, s)
-        by_group: dict[str, set[str]] = {}
-        for k, g in predicted.items():
-            by_group.setdefault(g, set()).add(k)
-        for i in test:
-            k = keys[i]
-            mine = by_group[predicted[k]]
-            same = {x for x in keys if truth[x] == truth[k]}
-            per_item[k] = (len(mine & same) / len(mine), len(mine & same) / len(same))
-            pair_pred[k] = f"{len(chosen)}:{predicted[k]}"
-            fold_of[k] = predicted
-    p = float(np.mean([v[0] for v in per_item.values()]))
-    r = float(np.mean([v[1] for v in per_item.values()]))
-    f = 2 * p * r / (p + r) if p + r else 0.0
+        score_test_texts(predicted, [keys[i] for i in test], truth, str(len(chosen)), per_item, pair_pred)
+        fold_of.update({keys[i]: predicted for i in test})
+    p, r, f = bcubed_of(per_item)
     # pairwise: pairs of texts of the same fold's test set judged by that fold's linking
     pp, pr, pf = pairwise(pair_pred, {k: f"{pair_pred[k].split(':')[0]}:{truth[k]}" for k in keys})
     apart = sum(fold_of[a][a] != fold_of[a][b] for a, b in NEAR_MISSES)
