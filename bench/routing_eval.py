@@ -206,9 +206,9 @@ def main() -> None:
         tp, fp = tp + len(found & gold), fp + len(found - gold)
         if _explicit(item):
             fn += len(gold - found)
-    p, r, f = prf(tp, fp, fn)
+    p, rec, f = prf(tp, fp, fn)
     citing = sum(_explicit(i) for i in items)
-    print(f"\nnamed-statute extraction: precision {p:.3f} (all texts), recall {r:.3f} over every gold statute of "
+    print(f"\nnamed-statute extraction: precision {p:.3f} (all texts), recall {rec:.3f} over every gold statute of "
           f"the {citing} citing texts (gold also lists implied decrees), F1 {f:.3f}")  # fmt: skip
     print("proposed statutes (targets: R ≥ 0.85, P ≥ 0.80):")
     for label, selector in (("explicit: texts citing a statute", True), ("implied: texts citing none", False),
@@ -219,8 +219,8 @@ def main() -> None:
                 continue
             gold, got = set(item.statutes), set(proposed)
             tp, fp, fn = tp + len(got & gold), fp + len(got - gold), fn + len(gold - got)
-        p, r, f = prf(tp, fp, fn)
-        print(f"  {label:34} P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
+        p, rec, f = prf(tp, fp, fn)
+        print(f"  {label:34} P {p:.3f}  R {rec:.3f}  F1 {f:.3f}")
     recall3 = []
     for item, cands in zip(items, candidates, strict=True):
         if _explicit(item):
@@ -233,8 +233,8 @@ def main() -> None:
     for item, got_articles in zip(items, articles, strict=True):
         gold, got = set(item.articles), set(got_articles)
         tp, fp, fn = tp + len(got & gold), fp + len(got - gold), fn + len(gold - got)
-    p, r, f = prf(tp, fp, fn)
-    print(f"articles                           P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
+    p, rec, f = prf(tp, fp, fn)
+    print(f"articles                           P {p:.3f}  R {rec:.3f}  F1 {f:.3f}")
 
     _clustering(items, signatures, splits, None if args.quick else router)
     if args.dump is not None:
