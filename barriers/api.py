@@ -4,9 +4,11 @@ attachments. Handlers parse input, make one service or selector call and shape t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema, Status
@@ -46,8 +48,9 @@ from barriers.schemas import (
     VersionIn,
     WithdrawIn,
 )
+from barriers.services.intake import member_firm
 from core.errors import NotFound, ValidationFailed
-from core.idempotency import idempotent
+from core.idempotency import idempotent, in_idempotent_transaction
 from core.text import normalize_identifier
 from privacy.services import record_identity_view
 
@@ -98,7 +101,12 @@ def _detail(request: HttpRequest, response: HttpResponse, barrier_id: int) -> di
 
 
 def _page(
-    qs: Any, request: HttpRequest, filters: ListFilter, *, queue: selectors.QueueFilter | None = None
+    build: Callable[[], Any],
+    request: HttpRequest,
+    filters: ListFilter,
+    *,
+    key: Hashable | None,
+    queue: selectors.QueueFilter | None = None,
 ) -> HttpResponse:
     """One page in the shape of ``BarrierPageOut``, rendered as JSON directly.
 
@@ -107,15 +115,24 @@ def _page(
     busiest read, for nothing. The schema still documents the answer in the OpenAPI
     description, and ``tests/test_queue_order.py`` checks every key and type of real pages
     against it. ``queue``: ``qs`` is the work queue with these filters (its count can use the
-    queue's index)."""
+    queue's index).
+
+    ``build`` makes the list's queryset; its rows are read with ``selectors.summary_rows``,
+    whose compiled SQL is reused for the same ``key`` (what ``build`` depends on besides the
+    viewer's roles; None when it depends on the time), and it is only built when the page's
+    rows must be counted or compiled."""
     now = timezone.now()
-    qs = qs.select_related(None).select_related("firm").only(*selectors.SUMMARY_FIELDS)
+    user = request.user
+
+    def fetch(start: int, stop: int) -> list[Any]:
+        return selectors.summary_rows(user, build, key=key, start=start, stop=stop)
+
     if queue is not None:
         page = selectors.work_queue_page(
-            request.user, qs, filters=queue, page=filters.page, page_size=filters.page_size
+            user, build, filters=queue, page=filters.page, page_size=filters.page_size, fetch=fetch
         )
     else:
-        page = selectors.page_of(qs, page=filters.page, page_size=filters.page_size)
+        page = selectors.page_of(build, page=filters.page, page_size=filters.page_size, fetch=fetch)
     rows = page.rows
     selectors.prefetch_for_identity(rows, request.user)
     sectors = selectors.sector_codes_of([b.pk for b in rows]) if rows else {}
@@ -123,6 +140,7 @@ def _page(
     # Declared closures only matter to rows already overdue.
     overdue = any(b.due_at is not None and b.due_at < now for b in rows)
     closures = deadlines.extra_closures(around=now) if overdue else frozenset()
+    clock = presenters.PageClock(now, closures)
     data = {
         "count": page.count,
         "count_capped": page.count_capped,
@@ -131,7 +149,14 @@ def _page(
         "page_size": filters.page_size,
         "results": [
             presenters.summary(
-                b, request.user, now=now, closures=closures, sector_codes=sectors[b.pk], agencies=agencies
+                b,
+                user,
+                now=now,
+                closures=closures,
+                sector_codes=sectors[b.pk],
+                agencies=agencies,
+                clock=clock,
+                times_as_text=True,
             )
             for b in rows
         ],
@@ -158,27 +183,41 @@ def reason_codes(request: HttpRequest) -> list[ReasonCodeOut]:
 
 @router.get("", response={200: BarrierPageOut, **ERRORS}, summary="내가 볼 수 있는 규제 애로")
 def list_barriers(request: HttpRequest, filters: Query[ListFilter]) -> HttpResponse:
-    qs = selectors.barriers_for_user(request.user).defer(*selectors.LIST_DEFERRED).select_related("firm", "lead_agency")
     qf = _queue_filter(filters)
-    if qf.status:
-        qs = qs.filter(status=qf.status)
-    if qf.sector:
-        qs = qs.filter(sectors__code=qf.sector)
-    if qf.agency_id:
-        qs = qs.filter(lead_agency_id=qf.agency_id)
-    if qf.overdue:
-        qs = selectors.overdue_barriers(as_of=timezone.now()).filter(pk__in=qs.values("pk"))
-    if qf.q:
-        qs = qs.filter(title__icontains=qf.q)
-    return _page(qs.order_by("-created_at", "-pk"), request, filters)
+    moment = timezone.now()
+
+    def build() -> Any:
+        qs = selectors.barriers_for_user(request.user)
+        if qf.status:
+            qs = qs.filter(status=qf.status)
+        if qf.sector:
+            qs = qs.filter(sectors__code=qf.sector)
+        if qf.agency_id:
+            qs = qs.filter(lead_agency_id=qf.agency_id)
+        if qf.overdue:
+            qs = selectors.overdue_barriers(as_of=moment).filter(pk__in=qs.values("pk"))
+        if qf.q:
+            qs = qs.filter(title__icontains=qf.q)
+        return qs.order_by("-created_at", "-pk")
+
+    # The overdue filter compares with the time: its SQL is compiled afresh for each request.
+    return _page(build, request, filters, key=None if qf.overdue else ("list", qf))
 
 
 @router.get("/queue", response={200: BarrierPageOut, **ERRORS}, summary="담당자 업무 목록(긴급도순)")
 def queue(request: HttpRequest, filters: Query[ListFilter]) -> HttpResponse:
     require(request.user, "barrier.queue")
     queue_filter = _queue_filter(filters)
-    qs = selectors.work_queue(request.user, as_of=timezone.now(), filters=queue_filter)
-    return _page(qs, request, filters, queue=queue_filter)
+    moment = timezone.now()
+    # The overdue filter compares with the time: its SQL is compiled afresh for each request.
+    key = None if queue_filter.overdue else ("queue", queue_filter)
+    return _page(
+        lambda: selectors.work_queue(request.user, as_of=moment, filters=queue_filter),
+        request,
+        filters,
+        key=key,
+        queue=queue_filter,
+    )
 
 
 @router.post("", response={201: BarrierOut, **ERRORS, 422: ErrorOut}, summary="규제 애로 작성·접수")
@@ -187,11 +226,14 @@ def create_barrier(request: HttpRequest, response: HttpResponse, payload: Barrie
     roles = roles_of(request.user)
     # The firm's name is all the answer shows of it (and its id all the checks need).
     if payload.firm_id is not None:
-        firm = selectors.firm_for_filing(payload.firm_id)
+        firm_id = payload.firm_id
     elif len(roles.firm_ids) == 1:
-        firm = selectors.firm_for_filing(next(iter(roles.firm_ids)))
+        firm_id = next(iter(roles.firm_ids))
     else:
         raise ValidationFailed(_("어느 기업의 애로인지 firm_id로 알려 주세요."), field="firm_id")
+    # A firm of the filer's own memberships exists: not read here (its name comes back with the
+    # insert); another (association staff filing for a member firm) is read and checked.
+    firm = member_firm(firm_id) if firm_id in roles.firm_ids else selectors.firm_for_filing(firm_id)
     if firm is None:
         raise ValidationFailed(_("알 수 없는 기업입니다."), field="firm_id")
     fields = payload.dict(exclude={"firm_id"})
@@ -202,7 +244,11 @@ def create_barrier(request: HttpRequest, response: HttpResponse, payload: Barrie
         "submit": fields.pop("submit"),
         **{k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()},
     }
-    barrier = services.file_barrier(actor=request.user, firm=firm, **kwargs)
+    # Under an Idempotency-Key the filing shares the key's transaction, which a failure rolls back
+    # whole: no savepoint of its own.
+    barrier = services.file_barrier(
+        actor=request.user, firm=firm, savepoint=not in_idempotent_transaction(request), **kwargs
+    )
     # A barrier just filed has no answers, milestones or attachments: shape it without re-reading.
     response["ETag"] = f'"{barrier.version}"'
     return Status(201, presenters.detail(barrier, request.user, now=timezone.now(), fresh=True))
@@ -238,17 +284,44 @@ def timeline(request: HttpRequest, barrier_id: int) -> list[TimelineEntryOut]:
 # -- transitions: one POST each -------------------------------------------------------------------
 
 
+def _before_forwarding(request: HttpRequest, response: HttpResponse, barrier: Any) -> dict[str, Any]:
+    """The answer to a submit or a triage, shaped from the row the service locked and changed
+    (its firm, sectors and co-operating agencies already on it) instead of reading it again.
+
+    The service's guard checked that the actor sees the barrier; a barrier submitted or triaged
+    has never been forwarded (no verb leads back to those states), so it has no answers and no
+    milestones yet — only its attachments (a draft may carry some) are read."""
+    now = timezone.now()
+    response["ETag"] = f'"{barrier.version}"'
+    if can(request.user, "barrier.view_identity", barrier):  # 개인정보 열람 기록
+        record_identity_view(viewer=request.user, barrier=barrier, request=request)
+    shaped = presenters.detail(barrier, request.user, now=now, fresh=True)
+    shaped["overdue_days"] = selectors.overdue_days(barrier, as_of=now)  # with declared closures
+    shaped["cooperating_agencies"] = [{"code": a.code, "name": a.name} for a in barrier.cooperating_agencies.all()]
+    shaped["attachments"] = [
+        {
+            "id": a.pk,
+            "name": name,
+            "file_type": a.file_type,
+            "size": a.size,
+            "url": reverse("barriers:attachment", args=[barrier.pk, a.pk]),
+        }
+        for a, name in selectors.attachments_for(barrier, request.user)
+    ]
+    return shaped
+
+
 @router.post("/{barrier_id}/submit", response={200: BarrierOut, **ERRORS}, summary="접수")
 def submit(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: VersionIn) -> dict[str, Any]:
-    services.submit_barrier(
+    barrier = services.submit_barrier(
         barrier_id=barrier_id, actor=request.user, expected_version=_expected_version(request, payload)
     )
-    return _detail(request, response, barrier_id)
+    return _before_forwarding(request, response, barrier)
 
 
 @router.post("/{barrier_id}/triage", response={200: BarrierOut, **ERRORS}, summary="검토·분류(서울시)")
 def triage(request: HttpRequest, response: HttpResponse, barrier_id: int, payload: TriageIn) -> dict[str, Any]:
-    services.triage_barrier(
+    barrier = services.triage_barrier(
         barrier_id=barrier_id,
         actor=request.user,
         kind=payload.kind.value,
@@ -258,7 +331,7 @@ def triage(request: HttpRequest, response: HttpResponse, barrier_id: int, payloa
         note=payload.note,
         expected_version=_expected_version(request, payload),
     )
-    return _detail(request, response, barrier_id)
+    return _before_forwarding(request, response, barrier)
 
 
 @router.post("/{barrier_id}/forward", response={200: BarrierOut, **ERRORS}, summary="소관기관 전달(서울시)")

@@ -78,7 +78,9 @@ def barrier_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "status": status,
         "statuses": BarrierStatus.choices,
-        "can_file": _filing_firms(request.user).exists(),
+        # A firm member files for their own firm (which their membership keeps in existence):
+        # only other users need the query.
+        "can_file": bool(roles_of(request.user).firm_ids) or _filing_firms(request.user).exists(),
         "can_queue": can(request.user, "barrier.queue"),
     }
     template = "barriers/list.html#results" if _is_htmx(request) else "barriers/list.html"
@@ -461,8 +463,10 @@ def _page_context(request: HttpRequest, barrier: Barrier, *, bound: tuple[str, A
         "clock_step_label": ClockStep(clock.step).label if clock else "",
         "action_forms": action_forms,
         "timeline": selectors.barrier_timeline(barrier, viewer),
-        "answers": barrier.answers.select_related("agency"),
-        "milestones": barrier.milestones.all(),
+        # Answers (and the milestones that follow an accepted one) exist only once the barrier
+        # was first answered: two queries fewer on every page of a barrier still waiting.
+        "answers": barrier.answers.select_related("agency") if barrier.first_answered_at else [],
+        "milestones": barrier.milestones.all() if barrier.first_answered_at else [],
         "attachments": selectors.attachments_for(barrier, viewer),
         "can_attach": barrier.status in OPEN and can(viewer, "barrier.add_attachment", barrier),
         "attachment_form": forms.AttachmentForm(),

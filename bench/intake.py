@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:55434/haechi .venv/bin/python bench/intake.py
 
 Creates 5,000 barriers through the API with 16 concurrent clients and lists the work queue;
-prints requests/s and p50/p95/p99 latency for create, queue list and one transition (submit),
+prints requests/s and p50/p95/p99 latency for create, queue list and two transitions (submit,
+triage; and the create that submits at once),
 and for a bare single-insert endpoint on the same stack (the ceiling), once at a page address and
 once at an /api/ address (where the middleware counts the API rate limits, as for the create). Then fills the database
 to 100,000 barriers and measures the work queue again (target: p95 < 150 ms), with 16 clients
@@ -122,12 +123,15 @@ class Conn:
             "Content-Type": "application/json",
         }
 
-    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes, float]:
+    def request(
+        self, method: str, path: str, body: dict | None = None, extra: dict[str, str] | None = None
+    ) -> tuple[int, bytes, float]:
         data = json.dumps(body).encode() if body is not None else None
+        headers = {**self.headers, **extra} if extra else self.headers
         for attempt in range(2):
             start = time.perf_counter()
             try:
-                self.conn.request(method, path, body=data, headers=self.headers)
+                self.conn.request(method, path, body=data, headers=headers)
                 response = self.conn.getresponse()
                 payload = response.read()
                 return response.status, payload, time.perf_counter() - start
@@ -163,8 +167,9 @@ def run(
                 n = next(counter, None)
             if n is None:
                 return
-            method, path, body = make(n, index)
-            status, payload, seconds = conn.request(method, path, body)
+            # (method, path, body) or (method, path, body, extra headers)
+            method, path, body, *extra = make(n, index)
+            status, payload, seconds = conn.request(method, path, body, *extra)
             with lock:
                 latencies.append(seconds)
                 results.append((status, payload))
@@ -286,6 +291,7 @@ def main() -> None:
         run("ceiling: bare insert", filers, CREATES, lambda n, i: ("POST", "/__bench/insert", {"n": n}))
         # The same insert at an /api/ address: the API rate limits are counted as for the create.
         run("ceiling: insert at /api/", filers, CREATES, lambda n, i: ("POST", "/api/__bench/insert", {"n": n}))
+        # As clients file (bench/load.py, the filing form): each create with its own Idempotency-Key.
         _, created = run(
             "create barrier",
             filers,
@@ -294,6 +300,7 @@ def main() -> None:
                 "POST",
                 "/api/barriers",
                 {"title": f"벤치 규제 애로 {n}", "body": BODY, "sector_codes": ["ai"]},
+                {"Idempotency-Key": secrets.token_hex(16)},
             ),
         )
         ids = [json.loads(p)["id"] for s, p in created if s == 201]
@@ -306,7 +313,31 @@ def main() -> None:
                 barrier_id = next(pool)
             return "POST", f"/api/barriers/{barrier_id}/submit", {}
 
-        run("transition: submit", filers, min(len(ids), 1000), submit)
+        submitted = ids[: min(len(ids), 1000)]
+        run("transition: submit", filers, len(submitted), submit)
+        # Filing and submitting in one request (what the filing form and bench/load.py's "file" do).
+        run(
+            "create with submit",
+            filers,
+            min(CREATES, 1000),
+            lambda n, i: (
+                "POST",
+                "/api/barriers",
+                {"title": f"벤치 규제 애로 {n}", "body": BODY, "sector_codes": ["ai"], "submit": True},
+            ),
+        )
+        triage_pool = iter(submitted)
+
+        def triage(n: int, index: int):  # type: ignore[no-untyped-def]
+            with lock:
+                barrier_id = next(triage_pool)
+            return (
+                "POST",
+                f"/api/barriers/{barrier_id}/triage",
+                {"kind": "proposal", "lead_agency_code": ctx["agency"].code},
+            )
+
+        run("transition: triage", city, len(submitted), triage)
         run("work queue (city)", city, QUEUE_READS, lambda n, i: ("GET", "/api/barriers/queue?page_size=20", None))
         fill(BIG, ctx["agency"], ctx["tag"])
         print(f"-- database now holds {Barrier.objects.count():,} barriers")

@@ -114,6 +114,7 @@ def main() -> None:
     parser.add_argument("--real", type=int, default=1000, help="real petitions/proposals to route (0: skip)")
     parser.add_argument("--quick", action="store_true", help="3 folds, no baselines, no real texts (iterating)")
     parser.add_argument("--dump", type=Path, default=None, help="write per-text CV predictions (JSON lines) here")
+    parser.add_argument("--no-clustering", action="store_true", help="skip the clustering figures (iterating)")
     args = parser.parse_args()
     if args.quick:
         args.folds, args.real = 3, 0
@@ -155,7 +156,7 @@ def main() -> None:
             profiles=router.profiles,
         ).fit(train_items, analyses=[analyses[i] for i in train])
         print(f"fold {fold_no}/{args.folds}: fitted on {len(train)} in {time.perf_counter() - t0:.1f}s "
-              f"(statute threshold {fold.statute_threshold})", flush=True)  # fmt: skip
+              f"(statute threshold {fold.statute_threshold}, floor {fold.statute_floor})", flush=True)  # fmt: skip
         for i in test:  # one at a time, as the submit task does (analysis included)
             t0, c0 = time.perf_counter(), time.process_time()
             fold.route(items[i].text, title=items[i].title)
@@ -236,7 +237,8 @@ def main() -> None:
     p, rec, f = prf(tp, fp, fn)
     print(f"articles                           P {p:.3f}  R {rec:.3f}  F1 {f:.3f}")
 
-    _clustering(items, signatures, splits, None if args.quick else router)
+    if not args.no_clustering:
+        _clustering(items, signatures, splits, None if args.quick else router)
     if args.dump is not None:
         with args.dump.open("w", encoding="utf-8") as handle:
             for k, item in enumerate(items):

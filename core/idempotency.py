@@ -36,7 +36,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -121,23 +121,51 @@ def _replay(record: IdempotencyKey) -> HttpResponse:
     return response
 
 
+def _insert_if_new(
+    *, principal: str, scope: str, key: str, fingerprint: str, now: dt.datetime
+) -> IdempotencyKey | None:
+    """Insert the key as in flight and return it, or None if the key exists. One statement
+    (INSERT .. ON CONFLICT DO NOTHING RETURNING), committed on its own: no BEGIN, no COMMIT, no
+    savepoint to recover from a unique violation — every first request with a key pays this."""
+    record = IdempotencyKey(principal=principal, scope=scope, key=key, fingerprint=fingerprint, started_at=now)
+    connection = connections[router.db_for_write(IdempotencyKey)]
+    meta = IdempotencyKey._meta
+    quote = connection.ops.quote_name
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(record, True), connection) for f in fields]
+    by_name = {f.name: f for f in meta.concrete_fields}
+    conflict = ", ".join(quote(by_name[name].column) for name in ("principal", "scope", "key"))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) ON CONFLICT ({conflict}) DO NOTHING "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record.pk = row[0]
+    record._state.adding = False
+    record._state.db = connection.alias
+    return record
+
+
 def _claim(*, principal: str, scope: str, key: str, fingerprint: str) -> IdempotencyKey | HttpResponse:
     """Commit the key as in flight and return it, or the answer for a key already known."""
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            return IdempotencyKey.objects.create(
-                principal=principal, scope=scope, key=key, fingerprint=fingerprint, started_at=now
-            )
-    except IntegrityError:
-        pass  # the key exists: replay, refuse, or take over an abandoned or expired one
+    inserted = _insert_if_new(principal=principal, scope=scope, key=key, fingerprint=fingerprint, now=now)
+    if inserted is not None:
+        return inserted
+    # The key exists: replay, refuse, or take over an abandoned or expired one.
     record = IdempotencyKey.objects.filter(principal=principal, scope=scope, key=key).first()
     if record is None:  # released (failed request) between our insert and this read: try once more
         return _claim_once_more(principal=principal, scope=scope, key=key, fingerprint=fingerprint)
     expired = record.started_at < now - key_lifetime()
     if expired or (record.state == IdempotencyKey.IN_FLIGHT and record.started_at < now - IN_FLIGHT_TIMEOUT):
-        # Compare-and-swap on started_at: of two retries taking over, only one wins.
-        taken = IdempotencyKey.objects.filter(pk=record.pk, started_at=record.started_at).update(
+        # Compare-and-swap on started_at: of two retries taking over, only one wins. And on the
+        # state: a request that completed meanwhile (its store waits for no lock) is replayed.
+        taken = IdempotencyKey.objects.filter(pk=record.pk, started_at=record.started_at, state=record.state).update(
             fingerprint=fingerprint,
             state=IdempotencyKey.IN_FLIGHT,
             started_at=now,
@@ -184,16 +212,65 @@ def _claim_once_more(*, principal: str, scope: str, key: str, fingerprint: str) 
         )
 
 
-def _store(record: IdempotencyKey, response: HttpResponseBase) -> None:
+def _in_flight() -> JsonResponse:
+    response = _error(
+        409,
+        "idempotency_request_in_flight",
+        _("같은 Idempotency-Key의 요청을 아직 처리하고 있습니다. 잠시 후 다시 보내세요."),
+        field=HEADER,
+    )
+    response["Retry-After"] = "1"
+    return response
+
+
+def _store(record: IdempotencyKey, response: HttpResponseBase) -> bool:
+    """Keep ``response`` as the key's answer, if the key is still ours: compare-and-set on the
+    state and ``started_at`` we claimed it with. False: another request took the key over (ours
+    ran past ``IN_FLIGHT_TIMEOUT``) and is doing the work now; the caller rolls ours back."""
     headers = {name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)}
     content = getattr(response, "content", b"")
-    IdempotencyKey.objects.filter(pk=record.pk).update(
-        state=IdempotencyKey.DONE,
-        response_status=response.status_code,
-        response_headers=headers,
-        response_body=content.decode("utf-8", "replace"),
-        completed_at=timezone.now(),
+    changes = {
+        "state": IdempotencyKey.DONE,
+        "response_status": response.status_code,
+        "response_headers": headers,
+        "response_body": content.decode("utf-8", "replace"),
+        "completed_at": timezone.now(),
+    }
+    # What QuerySet.update() sends, written out: every keyed create stores its answer, and
+    # compiling the update cost more than running it.
+    connection = connections[router.db_for_write(IdempotencyKey)]
+    meta = IdempotencyKey._meta
+    quote = connection.ops.quote_name
+    by_name = {f.name: f for f in meta.concrete_fields}
+    fields = [by_name[name] for name in changes]
+    state, started_at = by_name["state"], by_name["started_at"]
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
+        f"WHERE {quote(meta.pk.column)} = %s AND {quote(state.column)} = %s AND {quote(started_at.column)} = %s"
     )
+    params = [f.get_db_prep_save(changes[f.name], connection) for f in fields] + [
+        record.pk,
+        state.get_db_prep_save(IdempotencyKey.IN_FLIGHT, connection),
+        started_at.get_db_prep_value(record.started_at, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
+
+
+_WHOLE_TRANSACTION = "_haechi_idempotent_transaction"
+
+
+def in_idempotent_transaction(request: HttpRequest) -> bool:
+    """Whether the view runs inside the transaction ``idempotent`` opened for a keyed request,
+    which is rolled back as a whole on an exception or an answer of 400 or more: work inside it
+    needs no savepoint of its own (nothing after a failure in it is kept or run)."""
+    return bool(getattr(request, _WHOLE_TRANSACTION, False))
+
+
+def _release(record: IdempotencyKey) -> None:
+    """Delete our in-flight key so that the client may retry (not one another request took over)."""
+    IdempotencyKey.objects.filter(pk=record.pk, state=IdempotencyKey.IN_FLIGHT, started_at=record.started_at).delete()
 
 
 def idempotent(
@@ -228,19 +305,25 @@ def idempotent(
                 return claimed
             try:
                 with transaction.atomic():
-                    # Lock our key row: a take-over (after IN_FLIGHT_TIMEOUT) waits for us to finish.
-                    IdempotencyKey.objects.select_for_update().filter(pk=claimed.pk).exists()
-                    response = view(request, *args, **kwargs)
+                    setattr(request, _WHOLE_TRANSACTION, True)
+                    try:
+                        response = view(request, *args, **kwargs)
+                    finally:
+                        setattr(request, _WHOLE_TRANSACTION, False)
                     if response.status_code >= 400 or response.streaming:
                         # Not kept: undo whatever the failed view wrote and release the key.
                         transaction.set_rollback(True)
-                    else:
-                        _store(claimed, response)
+                    elif not _store(claimed, response):
+                        # Taken over while we ran (no lock held on the key: the store checks it is
+                        # still ours, in the same transaction as the work): the taker does the work,
+                        # ours is undone, and this client hears that the key is busy.
+                        transaction.set_rollback(True)
+                        return _in_flight()
             except BaseException:
-                IdempotencyKey.objects.filter(pk=claimed.pk, state=IdempotencyKey.IN_FLIGHT).delete()
+                _release(claimed)
                 raise
             if response.status_code >= 400 or response.streaming:
-                IdempotencyKey.objects.filter(pk=claimed.pk, state=IdempotencyKey.IN_FLIGHT).delete()
+                _release(claimed)
             return response
 
         return wrapped

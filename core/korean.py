@@ -12,8 +12,9 @@ same function so that both sides agree.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.text import normalize_text
 
@@ -43,16 +44,33 @@ def content_morphemes(text: str, *, with_stems: bool = True) -> list[str]:
     clean = normalize_text(text or "")[:_MAX_CHARS]
     if not clean:
         return []
-    tokens: list[str] = []
-    for token in analyzer().tokenize(clean):
+    return _content(analyzer().tokenize(clean), with_stems=with_stems)
+
+
+def content_morphemes_many(texts: Sequence[str], *, with_stems: bool = True) -> list[list[str]]:
+    """``content_morphemes`` of each text, analysed as one batch: Kiwi spreads a batch over its
+    worker threads (one per core), which roughly halves the wall time of a batch of long texts
+    (``route_batch`` on petitions of ~1,200 characters spends three quarters of its time here)."""
+    clean = [normalize_text(text or "")[:_MAX_CHARS] for text in texts]
+    todo = [i for i, text in enumerate(clean) if text]
+    out: list[list[str]] = [[] for _ in clean]
+    if todo:
+        for i, tokens in zip(todo, analyzer().tokenize([clean[i] for i in todo]), strict=True):
+            out[i] = _content(tokens, with_stems=with_stems)
+    return out
+
+
+def _content(tokens: Iterable[Any], *, with_stems: bool) -> list[str]:
+    kept: list[str] = []
+    for token in tokens:
         tag = token.tag
         if tag in _NOUN_TAGS:
             form = token.form.lower() if tag == "SL" else token.form
             if len(form) > 1 or tag in {"NNG", "NNP", "SH"}:
-                tokens.append(form)
+                kept.append(form)
         elif with_stems and tag in _STEM_TAGS:
-            tokens.append(token.form)
-    return tokens
+            kept.append(token.form)
+    return kept
 
 
 def nouns(text: str) -> list[str]:

@@ -9,6 +9,7 @@ filer who withdraws the barrier takes it out). List, search, counts, feeds and C
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from django.core.paginator import Paginator
 from django.db.models import F, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
@@ -244,6 +246,48 @@ def load_publications(ids: Iterable[int]) -> list[Publication]:
         found.update((p.id, p) for p in rows)
         _attach_sectors([found[i] for i in chunk if i in found])
     return [found[i] for i in wanted if i in found]
+
+
+def rows_fingerprint(ids: list[int], *, now: dt.datetime) -> str:
+    """A cache key for the list rows of the publications ``ids`` as ``rows_for`` shows them at
+    ``now``: one query reads what the rows show that can change — the publication's edit time,
+    the barrier's version (every transition bumps it: status, answers, deadlines, agencies,
+    sectors), the co-signing firms' count — plus the lead agencies' names (cached table), the
+    Seoul day and which rows are past due (the overdue days), and the language."""
+    from barriers.agency_table import agency_refs
+
+    state = (
+        list(
+            Publication.objects.filter(id__in=ids).values_list(
+                "id",
+                "public_id",
+                "updated_at",
+                "withdrawn_at",
+                "barrier__version",
+                "barrier__status",
+                "barrier__due_at",
+                "barrier__due_step",
+                "barrier__affected_firm_count",
+                "barrier__lead_agency_id",
+                "barrier__privacy",
+                "barrier__seal_from_agency",
+                "barrier__firm_id",
+            )
+        )
+        if ids
+        else []
+    )
+    agencies = agency_refs(row[9] for row in state)
+    late = [row[0] for row in state if row[6] is not None and row[6] < now]
+    parts = (
+        get_language(),
+        now.astimezone(SEOUL).date().isoformat(),
+        ids,
+        sorted(state),
+        sorted(late),
+        sorted((pk, ref["code"], ref["name"]) for pk, ref in agencies.items()),
+    )
+    return "register:rows:v1:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _attach_sectors(publications: list[Publication]) -> None:

@@ -6,7 +6,10 @@ Evidence, strongest first:
    from the corpus (소관부처);
 2. statutes the text implies: a learned text → statute model (one-vs-rest logistic regression on
    kiwipiepy content morphemes, trained on labelled barriers and confirmed routings) and the
-   corpus article retriever (:mod:`routing.retrieval`), which also covers laws no label mentions;
+   corpus's candidate laws (:func:`routing.retrieval.candidate_laws`: article character n-grams,
+   law profiles, articles in kiwipiepy morphemes and the laws those articles quote, fused), which
+   also cover laws no label mentions; the law behind a decree or 고시 the text names counts as
+   named;
 3. agencies the text names (식약처, 금융위 …, with former names);
 4. a text → agency classifier (labels only; it cannot name an agency it never saw).
 
@@ -24,19 +27,27 @@ labels); how well the sector model agrees with the sectors of the complaints the
 confirmed for (in-fold, smoothed towards the corpus' sector subset)) and each candidate agency
 another (best and summed probability of its statutes, one of them named, the top statute's
 ministry, named in the text, classifier probability, share of the retrieval votes, sector
-agreement, its ministry profile). Laws whose name words the text uses and laws whose profile
-matches best become candidates too, so a law the labels never mention can still be proposed.
-Two small logistic regressions — the *evidence combiners* — turn them into probabilities; they
-and the statute proposal threshold are fitted on predictions for held-out inner folds grouped by
-cluster (:meth:`Router._fit_combiners`), i.e. on how much each kind of evidence is worth for a
-rule the label classifiers never saw. Every contribution is kept as a Korean reason. With too few
+agreement, its ministry profile, how usual it is for the text's sectors). Laws whose name words
+the text uses and laws whose profile matches best become candidates too, so a law the labels
+never mention can still be proposed; the usual agencies of the text's sectors (learned from the
+labels, in-fold) become agency candidates. Two small models — the *evidence combiners* — turn
+the evidence into scores: a logistic regression per statute candidate, and for agencies a
+conditional logit (a softmax over each text's candidates: they compete for one place, and a
+pointwise model had ranked unrelated agencies second and third). They, the statute proposal
+thresholds (the floor under which not even the best candidate is proposed for a text naming no
+statute) and the agency confidence cut-off (below it, the sector's usual agencies come first
+after the best one) are fitted on predictions for held-out inner folds grouped by cluster
+(:meth:`Router._fit_combiners`), i.e. on how much each kind of evidence is worth for a rule the
+label classifiers never saw. Every contribution is kept as a Korean reason. With too few
 labelled groups a-priori combiners are used.
 
 Sector: a calibrated linear SVM over morpheme TF-IDF plus "statute tokens" (the laws named or
 retrieved, their sector in the sector subset and their ministry, and the two ministries whose
 corpus profile the text matches best), so a complaint about an unseen rule of a known law still
 lands in the right sector. (Stacking the predicted statutes' and agencies' sector associations
-on top of it was measured and lowered grouped-CV sector accuracy, 0.825 → 0.794–0.814: not used.)
+on top of it was measured and lowered grouped-CV sector accuracy, 0.825 → 0.794–0.814: not used.
+Character 2–3-grams of the text beside the tokens, weighted 1.0 or 0.3, lowered grouped 3-fold
+sector accuracy 0.856 → 0.833 / 0.850 and cost ~1 ms CPU per text: not used either.)
 At prediction time the fitted scikit-learn models are reduced to arrays
 (:class:`LinearProbabilities`): same probabilities, a fraction of the overhead.
 
@@ -71,6 +82,7 @@ from routing.references import ExtractionResult, extract_references
 from routing.retrieval import (
     ArticleRetriever,
     CorpusProfiles,
+    candidate_laws,
     query_ngrams,
     same_analyzer,
     sector_subset_laws,
@@ -95,7 +107,7 @@ _SECTOR_SYNONYMS = {
     "bio_health": "biohealth",
     "sandbox_general": "",
 }
-MODEL_VERSION = 4
+MODEL_VERSION = 6  # 6: candidate laws fused from four corpus views (retrieval.candidate_laws)
 _REPO = Path(__file__).resolve().parent.parent
 
 
@@ -344,7 +356,7 @@ class RouterWeights:
     statute_threshold: float = 0.6  # implied statutes below this are not proposed (until fitted)
     max_statutes: int = 4
     retrieved_tokens: int = 5  # retrieved laws whose id, sector and ministry become text features
-    agency_candidates: int = 5  # agencies taken from the text → agency classifier
+    agency_candidates: int = 8  # agencies taken from the text → agency classifier
     sector_c: float = 0.5  # LinearSVC, sigmoid-calibrated on grouped inner folds
     statute_c: float = 8.0
     agency_c: float = 8.0
@@ -370,6 +382,9 @@ class Router:
     agency_combiner: tuple[np.ndarray, float] | None = None  # evidence → P(competent agency)
     statute_threshold: float | None = None  # fitted with the combiner; else weights.statute_threshold
     statute_threshold_named: float | None = None  # the same for texts that name a statute themselves
+    statute_floor: float | None = None  # the best candidate below its threshold is proposed from here
+    agency_cut: float | None = None  # agencies scored below it come after the sector's usual agencies
+    agency_softmax: bool = False  # agency scores: softmax over a text's candidates (fitted combiner)
     statute_counts: dict[str, int] | None = None  # law_id -> labelled barriers naming it
     decree_rates: dict[tuple[str, str], float] | None = None  # (law, role) -> P(decree | law), smoothed
     retrieval_hubs: dict[str, float] | None = None  # law_id -> share of complaints retrieving it
@@ -377,38 +392,24 @@ class Router:
     profiles: CorpusProfiles | None = None  # law and ministry profiles (label-free)
     statute_sectors: dict[str, np.ndarray] | None = None  # law -> sector distribution of its labels
     agency_sectors: dict[str, np.ndarray] | None = None  # primary agency -> sector distribution
+    sector_agencies: dict[str, dict[str, float]] | None = None  # sector -> P(primary agency | sector)
     version: int = MODEL_VERSION
     trained_on: int = 0
 
     # -- features ---------------------------------------------------------------------------
     def _analyse(self, texts: Sequence[str]) -> list[_Analysis]:
-        from core.korean import content_morphemes
+        from core.korean import content_morphemes_many
 
         clean = [normalize_text(t or "") for t in texts]
         analyses = [
-            _Analysis(text=t, morphemes=content_morphemes(t), refs=extract_references(t, self.index)) for t in clean
+            _Analysis(text=t, morphemes=morphemes, refs=extract_references(t, self.index))
+            for t, morphemes in zip(clean, content_morphemes_many(clean), strict=True)
         ]
-        if self.retriever is not None and analyses:
-            k = min(self.weights.retrieved_top, len(self.retriever.law_ids))
-            ngrams = query_ngrams(self.retriever.vectorizer, clean)  # cut once, read by both retrievers
-            scores, best = self.retriever.law_scores(clean, top=k, ngrams=ngrams)
-            for row, analysis in enumerate(analyses):
-                order = np.argpartition(-scores[row], k - 1)[:k] if k else np.zeros(0, dtype=int)
-                order = order[np.argsort(-scores[row, order], kind="stable")]
-                top = float(scores[row, order[0]]) if len(order) else 0.0
-                analysis.retrieved_top = top
-                for j in order:
-                    if scores[row, j] <= 0 or top <= 0:
-                        continue
-                    law_id = self.retriever.law_ids[j]
-                    statute, number, title = self.retriever.article_label(int(best[row, j]))
-                    if statute != law_id:  # the best match is an article of the law's decree or rule
-                        analysis.retrieved_via[law_id] = (
-                            f"{self.index.records[statute].name if statute in self.index else statute} {number}"
-                        )
-                        number = ""
-                    analysis.retrieved.append((law_id, float(scores[row, j]) / top, number, title))
-        if self.profiles is not None and self.retriever is not None and analyses:
+        if self.retriever is None or not analyses:
+            return analyses
+        ngrams = query_ngrams(self.retriever.vectorizer, clean)  # cut once, read by every view
+        laws = None
+        if self.profiles is not None:
             shared = ngrams if same_analyzer(self.retriever.vectorizer, self.profiles.vectorizer) else None
             laws, ministries = self.profiles.scores(clean, ngrams=shared)
             k = min(_PROFILE_TOP, laws.shape[1])
@@ -427,6 +428,27 @@ class Router:
                         for name, v in zip(self.profiles.ministry_names, ministries[row], strict=True)
                         if v > 0
                     }
+        # The corpus's candidate laws: article n-grams, law profiles, articles in morphemes and the
+        # laws those articles quote, fused (retrieval.candidate_laws).
+        found = candidate_laws(
+            self.retriever,
+            clean,
+            profiles=self.profiles,
+            k=min(self.weights.retrieved_top, len(self.retriever.law_ids)),
+            ngrams=ngrams,
+            terms=[analysis.morphemes for analysis in analyses],
+            profile_scores=laws,
+        )
+        for analysis, candidates in zip(analyses, found, strict=True):
+            analysis.retrieved_top = max((candidate.strength for candidate in candidates), default=0.0)
+            for candidate in candidates:
+                number = candidate.article
+                if candidate.statute != candidate.law_id:  # the best match is an article of its decree or rule
+                    statute = candidate.statute
+                    name = self.index.records[statute].name if statute in self.index else statute
+                    analysis.retrieved_via[candidate.law_id] = f"{name} {number}"
+                    number = ""
+                analysis.retrieved.append((candidate.law_id, candidate.score, number, candidate.title))
         return analyses
 
     def _tokens(self, analysis: _Analysis) -> str:
@@ -484,7 +506,8 @@ class Router:
         if analyses is None:
             analyses = self._analyse([item.full_text for item in items])
         self.statute_combiner = self.agency_combiner = None
-        self.statute_threshold = self.statute_threshold_named = None
+        self.statute_threshold = self.statute_threshold_named = self.statute_floor = self.agency_cut = None
+        self.agency_softmax = False
         if self.name_keywords is None:
             self.name_keywords = LawNameKeywords.build(self.index, self.retriever)
         self._fit_combiners(items, analyses)
@@ -547,6 +570,14 @@ class Router:
         }
         uniform = np.full(len(SECTORS), 1.0 / len(SECTORS))
         self.agency_sectors = {name: (c + 2.0 * uniform) / (c.sum() + 2.0) for name, c in agency_counts.items()}
+        # the sector's usual agencies: P(primary agency | sector), smoothed towards the overall shares
+        total = sum(c.sum() for c in agency_counts.values()) or 1.0
+        overall = {name: c.sum() / total for name, c in agency_counts.items()}
+        self.sector_agencies = {}
+        for k, code in enumerate(SECTORS):
+            n = sum(c[k] for c in agency_counts.values())
+            shares = {name: (c[k] + 1.0 * overall[name]) / (n + 1.0) for name, c in agency_counts.items()}
+            self.sector_agencies[code] = dict(sorted(shares.items(), key=lambda kv: -kv[1])[:_SECTOR_AGENCIES_KEPT])
 
     def _corpus_sector_prior(self, law: str) -> np.ndarray:
         code = self.law_sectors.get(law)
@@ -703,6 +734,14 @@ class Router:
                 c.suggestion.explicit = True
                 c.features[_S_EXPLICIT] = 1.0
                 c.suggestion.reasons.append(f"본문이 「{c.suggestion.name}」을(를) 직접 인용('{ref.surface}')")
+        # 1b. the law behind a decree, rule or 고시 the text names: a complaint about the decree
+        # is also about the law that delegates it.
+        for law_id in analysis.refs.governing_laws(self.index):
+            c = statute(law_id)
+            if not c.suggestion.explicit:
+                c.suggestion.explicit = True
+                c.features[_S_EXPLICIT] = 1.0
+                c.suggestion.reasons.append(f"본문이 인용한 하위 법령·고시의 모법 「{c.suggestion.name}」")
         for law_id, numbers in analysis.refs.articles_by_statute().items():
             if law_id not in ev.statutes:
                 continue
@@ -808,6 +847,7 @@ class Router:
         for name, a in ev.agencies.items():
             a.features[_A_PROFILE] = analysis.profile_ministries.get(name, 0.0)
         ev.sectors, ev.agency_sectors = sectors, self.agency_sectors or {}
+        ev.sector_agencies = self.sector_agencies or {}
         return ev
 
     def _score_statutes(self, ev: _Evidence) -> None:
@@ -830,13 +870,31 @@ class Router:
             if rank == 0:
                 a.features[_A_TOP_STATUTE] = 1.0
             a.suggestion.reasons.append(f"{s.name}의 소관부처 (근거 점수 {s.score:.2f})")
+        # the usual agencies of the sectors the text is in (weighted by the sector probabilities)
+        usual: dict[str, float] = defaultdict(float)
+        for code, p in zip(SECTORS, ev.sectors, strict=True):
+            for name, share in ev.sector_agencies.get(code, {}).items():
+                usual[name] += float(p) * share
+        best_sector = SECTORS[int(np.argmax(ev.sectors))]
+        ev.usual = sorted(usual, key=lambda name: -usual[name])[:_SECTOR_USUAL_CANDIDATES]
+        for name, share in sorted(usual.items(), key=lambda kv: -kv[1])[:_SECTOR_USUAL_CANDIDATES]:
+            a = ev.agency(name)
+            a.suggestion.reasons.append(f"{SECTOR_NAMES[best_sector]} 분야 건의를 주로 처리하는 기관 ({share:.0%})")
         # does the complaint's field fit the agency (the sectors of the complaints it handled)?
         uniform = np.full(len(SECTORS), 1.0 / len(SECTORS))
         for name, a in ev.agencies.items():
             a.features[_A_SECTOR_AGREE] = float(ev.sectors @ ev.agency_sectors.get(name, uniform))
+            a.features[_A_SECTOR_USUAL] = usual.get(name, 0.0)
 
     def _score_agencies(self, ev: _Evidence) -> None:
         coef, intercept = self.agency_combiner or _DEFAULT_AGENCY_COMBINER
+        if self.agency_softmax and self.agency_combiner is not None and ev.agencies:
+            logits = np.array([float(a.features @ coef) for a in ev.agencies.values()])
+            shares = np.exp(logits - logits.max())
+            shares /= shares.sum()
+            for a, share in zip(ev.agencies.values(), shares, strict=True):
+                a.suggestion.score = float(share)
+            return
         for a in ev.agencies.values():
             a.suggestion.score = _sigmoid(float(a.features @ coef) + intercept)
 
@@ -858,14 +916,19 @@ class Router:
         implied = self.statute_threshold if self.statute_threshold is not None else w.statute_threshold
         named = self.statute_threshold_named if self.statute_threshold_named is not None else implied
         proposed = _select_statutes(
-            ranked, lambda s: (s.score, s.explicit), implied=implied, named=named, limit=w.max_statutes
+            ranked,
+            lambda s: (s.score, s.explicit),
+            implied=implied,
+            named=named,
+            limit=w.max_statutes,
+            floor=self.statute_floor or 0.0,
         )
         if not analysis.text:
             proposed = [s for s in proposed if s.explicit]
 
         self._agency_features(ev)
         self._score_agencies(ev)
-        ranked_agencies = sorted((a.suggestion for a in ev.agencies.values()), key=lambda a: -a.score)
+        ranked_agencies = _rank_agencies(ev, self.agency_cut or 0.0)
         sector = max(sector_scores, key=lambda k: sector_scores[k])
         return Routing(
             sector, sector_scores, ranked_agencies[:5], proposed, analysis.refs, [s.law_id for s in ranked[:10]]
@@ -940,30 +1003,98 @@ class Router:
                 if f1 > best_f1:
                     best_f1, best_t, best_named = f1, t_implied, t_named
         self.statute_threshold, self.statute_threshold_named = best_t, best_named
-        x, y = [], []
+        # then the floor under the best candidate of a text with none above its threshold
+        best_floor, best_f1 = 0.0, -1.0
+        for floor in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3):
+            tp = fp = fn = 0
+            for cands, n_gold in ranked_scored:
+                got = _select_statutes(
+                    cands, lambda c: (c[0], c[1]), implied=best_t, named=best_named,
+                    limit=self.weights.max_statutes, floor=floor,
+                )  # fmt: skip
+                hits = sum(hit for _s, _e, hit in got)
+                tp, fp, fn = tp + hits, fp + len(got) - hits, fn + n_gold - hits
+            f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+            if f1 > best_f1:
+                best_f1, best_floor = f1, floor
+        self.statute_floor = best_floor
+        # agencies compete for one place (the primary competent agency): a conditional logit, the
+        # softmax over each text's candidates, fitted on the texts whose answer is a candidate
+        candidates, answers = [], []
         for ev, item in evidences:
             self._agency_features(ev)
             primary = self.agencies.canonical_name(item.ministries[0]) if item.ministries else ""
-            for name, a in ev.agencies.items():
-                x.append(a.features)
-                y.append(name == primary)
-        if len(set(y)) < 2:
+            names = list(ev.agencies)
+            if primary in names and len(names) > 1:
+                candidates.append(np.array([ev.agencies[name].features for name in names]))
+                answers.append(names.index(primary))
+        if len(candidates) < 10:
             return
-        model = LogisticRegression(C=1.0, max_iter=2000).fit(np.array(x), np.array(y))
-        self.agency_combiner = (model.coef_[0].copy(), float(model.intercept_[0]))
+        self.agency_combiner = (_fit_conditional_logit(candidates, answers), 0.0)
+        self.agency_softmax = True
+        # the confidence cut-off under which the sector's usual agencies are proposed first
+        primaries = []
+        for ev, item in evidences:
+            self._score_agencies(ev)
+            primaries.append(self.agencies.canonical_name(item.ministries[0]) if item.ministries else "")
+        best_cut, best_hits = 0.0, -1
+        for cut in _AGENCY_CUTS:
+            hits = 0
+            for (ev, _item), primary in zip(evidences, primaries, strict=True):
+                names = [a.name for a in _rank_agencies(ev, cut)[:3]]
+                hits += (names[:1] == [primary]) + (primary in names)
+            if hits > best_hits:
+                best_cut, best_hits = cut, hits
+        self.agency_cut = best_cut
 
 
-def _select_statutes(ranked: Sequence[Any], key: Any, *, implied: float, named: float, limit: int) -> list[Any]:
+def _fit_conditional_logit(candidates: Sequence[np.ndarray], answers: Sequence[int], *, l2: float = 1.0) -> np.ndarray:
+    """Weights ``w`` maximising Σ log softmax(X·w)[answer] − l2/2·|w|² over texts (X: a text's
+    candidates x features; answer: the row of the right one)."""
+    from scipy.optimize import minimize
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.5 * l2 * float(w @ w), l2 * w
+        for x, answer in zip(candidates, answers, strict=True):
+            z = x @ w
+            top = z.max()
+            p = np.exp(z - top)
+            norm = p.sum()
+            p /= norm
+            total -= float(z[answer] - top - math.log(norm))
+            grad = grad + x.T @ p - x[answer]
+        return total, grad
+
+    start = np.zeros(candidates[0].shape[1])
+    return np.asarray(minimize(loss, start, jac=True, method="L-BFGS-B").x)
+
+
+def _rank_agencies(ev: _Evidence, cut: float) -> list[AgencySuggestion]:
+    """Agencies best first; after the best one, those scored below ``cut`` only after the usual
+    agencies of the text's sectors (a weak guess from a stray profile match is worth less than
+    the sector's norm)."""
+    ranked = sorted((a.suggestion for a in ev.agencies.values()), key=lambda a: -a.score)
+    sure = ranked[:1] + [a for a in ranked[1:] if a.score >= cut]
+    taken = {a.name for a in sure}
+    usual = [ev.agencies[name].suggestion for name in ev.usual if name in ev.agencies and name not in taken]
+    taken.update(a.name for a in usual)
+    return sure + usual + [a for a in ranked if a.name not in taken]
+
+
+def _select_statutes(
+    ranked: Sequence[Any], key: Any, *, implied: float, named: float, limit: int, floor: float = 0.0
+) -> list[Any]:
     """The statutes to propose from candidates ranked best first (``key`` → (score, explicit)).
 
     Named statutes always; others from their threshold, which differs when the text names a
     statute itself (a complaint citing its law seldom needs a guessed one) from when it names
-    none; at least the best candidate, at most ``limit``.
+    none; at most ``limit``. When none reaches its threshold, the best candidate still if its
+    score reaches ``floor`` (a weak guess is no proposal), else none.
     """
     cites = any(key(c)[1] for c in ranked)
     threshold = named if cites else implied
     chosen = [c for c in ranked if key(c)[1] or key(c)[0] >= threshold][: max(limit, 1)]
-    return chosen or list(ranked[:1])
+    return chosen or [c for c in ranked[:1] if key(c)[0] >= floor]
 
 
 def _sigmoid(value: float) -> float:
@@ -986,7 +1117,12 @@ _PROFILE_TOP = 30  # laws whose profile score is kept per text
 _PROMOTION = re.compile(r"(진흥|촉진|육성|지원|활성화|기반조성)")
 _A_STATUTE_MAX, _A_STATUTE_SUM, _A_EXPLICIT, _A_TOP_STATUTE, _A_MENTION, _A_CLASSIFIER, _A_VOTE = range(7)
 _A_SECTOR_AGREE, _A_PROFILE = 7, 8
-_N_AGENCY_FEATURES = 9
+# P(agency | the text's sectors): the sector's usual agencies, learned in-fold from the labels
+_A_SECTOR_USUAL = 9
+_N_AGENCY_FEATURES = 10
+_SECTOR_AGENCIES_KEPT = 8  # usual agencies kept per sector
+_SECTOR_USUAL_CANDIDATES = 3  # of them, candidates of every text
+_AGENCY_CUTS = (0.0, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 0.4)  # grid of the agency confidence cut-off
 # A-priori combiners, used until there are enough labelled groups to fit them (see _fit_combiners).
 _DEFAULT_STATUTE_COMBINER = (
     np.array(
@@ -1001,7 +1137,7 @@ def _law_strength(features: np.ndarray) -> float:
     return float(max(features[_S_EXPLICIT], features[_S_LEARNED], features[_S_RETRIEVED] * features[_S_RANK]))
 
 
-_DEFAULT_AGENCY_COMBINER = (np.array([3.0, 1.0, 1.0, 0.5, 1.0, 2.5, 1.0, 0.5, 1.0]), -3.0)
+_DEFAULT_AGENCY_COMBINER = (np.array([3.0, 1.0, 1.0, 0.5, 1.0, 2.5, 1.0, 0.5, 1.0, 1.0]), -3.0)
 
 
 @dataclass
@@ -1023,6 +1159,8 @@ class _Evidence:
     votes: dict[str, float] = field(default_factory=dict)
     sectors: np.ndarray = field(default_factory=lambda: np.full(len(SECTORS), 1.0 / len(SECTORS)))
     agency_sectors: dict[str, np.ndarray] = field(default_factory=dict)  # of the model that made it
+    sector_agencies: dict[str, dict[str, float]] = field(default_factory=dict)  # the same
+    usual: list[str] = field(default_factory=list)  # the usual agencies of the text's sectors, best first
 
     def agency(self, name: str) -> _AgencyCandidate:
         if name not in self.agencies:
@@ -1194,10 +1332,12 @@ def load_router(path: Path) -> Router:
             router = pickle.load(handle)
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, KeyError) as exc:
         raise ValueError(
-            f"{path} is not a router model of version {MODEL_VERSION}; run manage.py train_router"
+            f"{path} is not a router model of version {MODEL_VERSION}; retrain it: manage.py train_routing"
         ) from exc
     if not isinstance(router, Router) or router.version != MODEL_VERSION:
-        raise ValueError(f"{path} is not a router model of version {MODEL_VERSION}; run manage.py train_router")
+        raise ValueError(
+            f"{path} is not a router model of version {MODEL_VERSION}; retrain it: manage.py train_routing"
+        )
     router.loaded_in = time.perf_counter() - started  # type: ignore[attr-defined]
     return router
 

@@ -24,6 +24,14 @@ first while their mean pair score (average link) reaches ``merge_threshold``: pa
 arrived before their rule had a group they fit are gathered afterwards. route_batch consolidates
 after each batch, the workflow in the periodic refresh (``services.consolidate_recurring``).
 Measured in bench/routing_cluster.py and bench/routing_eval.py (grouped CV on barriers-dev).
+
+The scores are computed in numpy, many at a time: the wide LSH net gives a long petition ~330
+candidates of 1,000, and every insert moves every weight (the number of documents changes), so
+gram-by-gram Python sums cost ~90 ms per linked text and 40 s per consolidation of 1,000 real
+petitions. ``NearDuplicateIndex.scores`` weighs all candidates' grams under the current
+frequencies in one step; consolidation freezes the frequencies for its pass and scores a group
+against all its neighbours at once (mean pair score = dot product of the members' unit-vector
+sums). Same definitions as ``pair_score``, so the groups are the same (bench/routing_lsh.py).
 """
 
 from __future__ import annotations
@@ -34,7 +42,9 @@ from collections import Counter
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
+from scipy import sparse
 
 
 @dataclass(frozen=True)
@@ -88,33 +98,69 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 class DocumentFrequencies:
     """How many indexed barriers contain each morpheme gram (inverse document frequency).
 
-    Squared weights and the weight sums of gram sets are memoised until the next ``add`` or
-    ``remove``: linking one text scores it against ~100 candidates and their groups' members,
-    and recomputing every gram's weight for every pair made linking a long petition cost more
-    than routing it."""
+    Counts live in a numpy array indexed by a gram vocabulary, so the weights of many texts'
+    grams are computed in one vectorised step (``weights``): every insert moves every weight
+    (the number of documents changes), and recomputing them gram by gram in Python for ~300
+    candidates of a long petition made linking cost more than routing it. ``squared_sum`` keeps
+    its memo (until the next ``add``/``remove``) for the one-pair ``text_similarity``."""
 
     def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
+        self.vocabulary: dict[str, int] = {}
+        self._counts = np.zeros(1024, dtype=np.int64)
         self.documents = 0
         self._squared: dict[str, float] = {}
         self._sums: dict[frozenset[str], float] = {}
 
-    def add(self, grams: Iterable[str]) -> None:
-        self.counts.update(grams)
+    def ids(self, grams: Iterable[str], *, grow: bool = False) -> np.ndarray:
+        """The vocabulary ids of ``grams`` (unknown grams are skipped unless ``grow`` adds them)."""
+        vocabulary = self.vocabulary
+        if grow:
+            grams = list(grams)
+            for gram in grams:
+                if gram not in vocabulary:
+                    vocabulary[gram] = len(vocabulary)
+            if len(vocabulary) > len(self._counts):
+                grown = np.zeros(max(2 * len(self._counts), len(vocabulary)), dtype=np.int64)
+                grown[: len(self._counts)] = self._counts
+                self._counts = grown
+            return np.fromiter((vocabulary[g] for g in grams), dtype=np.int64)
+        return np.fromiter((i for g in grams if (i := vocabulary.get(g)) is not None), dtype=np.int64)
+
+    def add(self, grams: Iterable[str]) -> np.ndarray:
+        """Count one more document holding ``grams``; returns their vocabulary ids."""
+        ids = self.ids(grams, grow=True)
+        np.add.at(self._counts, ids, 1)
         self.documents += 1
         self._forget()
+        return ids
 
     def remove(self, grams: Iterable[str]) -> None:
-        self.counts.subtract(grams)
+        ids = self.ids(grams)
+        np.subtract.at(self._counts, ids, 1)
         self.documents = max(0, self.documents - 1)
         self._forget()
 
     def _forget(self) -> None:
-        self._squared.clear()
-        self._sums.clear()
+        if self._squared:
+            self._squared.clear()
+        if self._sums:
+            self._sums.clear()
+
+    def count(self, gram: str) -> int:
+        index = self.vocabulary.get(gram)
+        return 0 if index is None else max(int(self._counts[index]), 0)
 
     def idf(self, gram: str) -> float:
-        return math.log((self.documents + 1) / (max(self.counts.get(gram, 0), 0) + 1)) + 1.0
+        return math.log((self.documents + 1) / (self.count(gram) + 1)) + 1.0
+
+    def weights(self, ids: np.ndarray) -> np.ndarray:
+        """The idf of each vocabulary id in ``ids`` (vectorised ``idf``)."""
+        counts = np.maximum(self._counts[ids], 0)
+        return np.log((self.documents + 1) / (counts + 1)) + 1.0
+
+    def unknown_weight(self) -> float:
+        """The idf of a gram no indexed document holds."""
+        return math.log(self.documents + 1) + 1.0
 
     def squared_idf(self, gram: str) -> float:
         value = self._squared.get(gram)
@@ -169,37 +215,77 @@ def statute_score(a: BarrierFeatures, b: BarrierFeatures, s: LinkSettings) -> fl
     return score
 
 
-class _PairScores:
-    """Pair scores under frozen document frequencies, memoised (one consolidation pass)."""
+def _statutes_matter(s: LinkSettings) -> bool:
+    return bool(s.statute_weight or s.article_weight or s.conflict_penalty)
+
+
+class _UnitVectors:
+    """Every indexed barrier as an idf-weighted unit vector (CSR arrays, one row per key in
+    insertion order) under the document frequencies of one moment (one consolidation pass).
+    The mean pair score of two groups is the dot product of their members' vector sums over the
+    product of their sizes: one group's sum is spread into a dense buffer and every neighbouring
+    group's members are read against it in one vectorised step, instead of pair by pair."""
 
     def __init__(self, index: NearDuplicateIndex) -> None:
-        self.index = index
-        self.weights: dict[str, float] = {}
-        self.norms: dict[str, float] = {}
-        self.pairs: dict[tuple[str, str], float] = {}
+        keys = list(index.features)
+        self.row = {key: n for n, key in enumerate(keys)}
+        arrays = [index._ids[key] for key in keys]
+        lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+        self.indices = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+        self.indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        rows = np.repeat(np.arange(len(keys)), lengths)
+        weights = index.frequencies.weights(self.indices)
+        norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=len(keys)))
+        self.data = weights / norms[rows] if len(self.indices) else weights
+        self._buffer = np.zeros(max(len(index.frequencies.vocabulary), 1))
+        self._csr: sparse.csr_matrix | None = None
 
-    def _weight(self, gram: str) -> float:
-        value = self.weights.get(gram)
-        if value is None:
-            value = self.weights[gram] = self.index.frequencies.idf(gram) ** 2
-        return value
+    def _matrix(self) -> sparse.csr_matrix:
+        if self._csr is None:
+            shape = (len(self.indptr) - 1, len(self._buffer))
+            self._csr = sparse.csr_matrix((self.data, self.indices, self.indptr), shape=shape)
+        return self._csr
 
-    def _norm(self, key: str) -> float:
-        value = self.norms.get(key)
-        if value is None:
-            value = self.norms[key] = math.sqrt(sum(self._weight(g) for g in self.index.features[key].morphemes))
-        return value
+    def _cells(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in ``indices``/``data`` of the given rows' entries, and each entry's place in
+        ``rows``."""
+        starts, ends = self.indptr[rows], self.indptr[rows + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        place = np.repeat(np.arange(len(rows)), lengths)
+        offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        return offsets + np.arange(total), place
 
-    def __call__(self, x: str, y: str) -> float:
-        pair = (x, y) if x < y else (y, x)
-        value = self.pairs.get(pair)
-        if value is None:
-            a, b = self.index.features[x], self.index.features[y]
-            shared = a.morphemes & b.morphemes
-            norm = self._norm(x) * self._norm(y)
-            text = sum(self._weight(g) for g in shared) / norm if shared and norm else 0.0
-            value = self.pairs[pair] = text + statute_score(a, b, self.index.settings)
-        return value
+    def sharing_words(self, row: int, others: list[int]) -> np.ndarray:
+        """The rows among ``others`` that share at least one gram with ``row``."""
+        rows = np.array(others, dtype=np.int64)
+        if not len(rows):
+            return rows
+        mine = self.indices[self.indptr[row] : self.indptr[row + 1]]
+        self._buffer[mine] = 1.0
+        cells, place = self._cells(rows)
+        hits = np.bincount(place, weights=self._buffer[self.indices[cells]], minlength=len(rows))
+        self._buffer[mine] = 0.0
+        return rows[hits > 0]
+
+    def mean_scores(self, left: list[str], rights: list[list[str]]) -> np.ndarray:
+        """The mean text similarity between the keys ``left`` and each list in ``rights``."""
+        if not left or not rights:
+            return np.zeros(len(rights))
+        lengths = np.fromiter(map(len, rights), dtype=np.int64, count=len(rights))
+        mine, _ = self._cells(np.array([self.row[k] for k in left], dtype=np.int64))
+        np.add.at(self._buffer, self.indices[mine], self.data[mine])
+        wanted = np.array([self.row[k] for keys in rights for k in keys], dtype=np.int64)
+        if int((self.indptr[wanted + 1] - self.indptr[wanted]).sum()) * 4 > len(self.data):
+            # most rows are wanted anyway (the wide LSH net): one compiled product over all is cheaper
+            dots = (self._matrix() @ self._buffer)[wanted]
+        else:
+            cells, place = self._cells(wanted)
+            products = self.data[cells] * self._buffer[self.indices[cells]]
+            dots = np.bincount(place, weights=products, minlength=len(wanted))
+        self._buffer[self.indices[mine]] = 0.0
+        sums = np.bincount(np.repeat(np.arange(len(rights)), lengths), weights=dots, minlength=len(rights))
+        return np.divide(sums, lengths * len(left), out=np.zeros(len(rights)), where=lengths > 0)
 
 
 @dataclass
@@ -215,8 +301,15 @@ class NearDuplicateIndex:
 
     def __post_init__(self) -> None:
         self.lsh = MinHashLSH(threshold=self.settings.lsh_threshold, num_perm=self.settings.num_perm)
+        self._ids: dict[str, np.ndarray] = {}  # key -> vocabulary ids of its morpheme grams
+        self._minhashes: dict[str, MinHash] = {}  # key -> its signature (consolidation queries LSH with it)
+        self._last_signature: tuple[BarrierFeatures, MinHash] | None = None
+        self._marks = np.zeros(0, dtype=bool)
 
     def signature(self, features: BarrierFeatures) -> MinHash:
+        last = self._last_signature
+        if last is not None and last[0] is features:  # best_group then insert: hashed once
+            return last[1]
         shingles = set(features.morphemes)
         for law in features.statutes:
             shingles.update(f"§s{law}#{i}" for i in range(self.settings.statute_copies))
@@ -224,21 +317,26 @@ class NearDuplicateIndex:
             shingles.update(f"§a{article}#{i}" for i in range(self.settings.article_copies))
         minhash = MinHash(num_perm=self.settings.num_perm, seed=1)
         minhash.update_batch([s.encode("utf-8") for s in shingles])
+        self._last_signature = (features, minhash)
         return minhash
 
     def insert(self, key: str, features: BarrierFeatures, *, group: str | None = None) -> None:
         if key in self.features:
             raise ValueError(f"{key!r} is already indexed")
-        self.lsh.insert(key, self.signature(features))
+        minhash = self.signature(features)
+        self.lsh.insert(key, minhash)
+        self._minhashes[key] = minhash
         self.features[key] = features
         self.group_of[key] = group or key
         self.members.setdefault(group or key, []).append(key)
-        self.frequencies.add(features.morphemes)
+        self._ids[key] = self.frequencies.add(features.morphemes)
 
     def remove(self, key: str) -> None:
         """Forget ``key`` (a re-routed barrier is indexed again with its new features)."""
         features = self.features.pop(key)
         self.lsh.remove(key)
+        self._minhashes.pop(key, None)
+        self._ids.pop(key, None)
         group = self.group_of.pop(key)
         members = self.members.get(group, [])
         if key in members:
@@ -251,26 +349,61 @@ class NearDuplicateIndex:
         """The pair score with this index's document frequencies."""
         return pair_score(a, b, self.settings, self.frequencies)
 
+    def scores(self, features: BarrierFeatures, keys: list[str]) -> np.ndarray:
+        """``score(features, self.features[k])`` for every indexed key in ``keys``, vectorised:
+        the weights of all their grams under the current document frequencies in one step."""
+        if not keys:
+            return np.zeros(0)
+        frequencies = self.frequencies
+        arrays = [self._ids[k] for k in keys]
+        lengths = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+        grams = np.concatenate(arrays)
+        rows = np.repeat(np.arange(len(keys)), lengths)
+        squared = frequencies.weights(grams) ** 2
+        norms = np.bincount(rows, weights=squared, minlength=len(keys))
+        mine = frequencies.ids(features.morphemes)
+        if len(self._marks) < len(frequencies.vocabulary):
+            self._marks = np.zeros(2 * len(frequencies.vocabulary), dtype=bool)
+        self._marks[mine] = True
+        shared = np.bincount(rows, weights=squared * self._marks[grams], minlength=len(keys))
+        self._marks[mine] = False
+        own = frequencies.weights(mine)
+        own_norm = float(np.dot(own, own)) + (len(features.morphemes) - len(mine)) * frequencies.unknown_weight() ** 2
+        denominator = np.sqrt(norms * own_norm)
+        out = np.divide(shared, denominator, out=np.zeros(len(keys)), where=(shared > 0) & (denominator > 0))
+        if _statutes_matter(self.settings):
+            out += [statute_score(features, self.features[k], self.settings) for k in keys]
+        return out
+
     def candidates(self, features: BarrierFeatures) -> list[tuple[str, float]]:
         """Indexed barriers that LSH proposes, with their pair score, best first."""
-        keys = self.lsh.query(self.signature(features))
-        scored = [(k, self.score(features, self.features[k])) for k in keys]
+        keys = list(self.lsh.query(self.signature(features)))
+        scored = list(zip(keys, self.scores(features, keys).tolist(), strict=True))
         return sorted(scored, key=lambda kv: -kv[1])
+
+    def _recent(self, keys: Iterable[str]) -> list[str]:
+        return [k for k in keys if k in self.features][-self.settings.max_group_members :]
 
     def group_score(self, features: BarrierFeatures, keys: Iterable[str]) -> float:
         """Mean pair score of ``features`` over ``keys`` (the most recent ``max_group_members``)."""
-        chosen = [k for k in keys if k in self.features][-self.settings.max_group_members :]
+        chosen = self._recent(keys)
         if not chosen:
             return 0.0
-        return sum(self.score(features, self.features[k]) for k in chosen) / len(chosen)
+        return sum(self.scores(features, chosen).tolist()) / len(chosen)
 
     def best_group(self, features: BarrierFeatures) -> tuple[str | None, float]:
         """The group with the highest mean pair score among the groups LSH candidates belong to,
         if it reaches ``link_threshold`` (else ``(None, best score)``)."""
-        groups = {self.group_of[k] for k, s in self.candidates(features) if s > 0}
+        scored = self.candidates(features)
+        groups = sorted({self.group_of[k] for k, s in scored if s > 0})
+        chosen = {g: self._recent(self.members.get(g, ())) for g in groups}
+        known = dict(scored)
+        missing = list(dict.fromkeys(k for keys in chosen.values() for k in keys if k not in known))
+        known.update(zip(missing, self.scores(features, missing).tolist(), strict=True))
         best: tuple[str | None, float] = (None, 0.0)
-        for group in sorted(groups):
-            value = self.group_score(features, self.members.get(group, ()))
+        for group in groups:
+            keys = chosen[group]
+            value = sum(known[k] for k in keys) / len(keys) if keys else 0.0
             if value > best[1]:
                 best = (group, value)
         if best[0] is not None and best[1] >= self.settings.link_threshold:
@@ -292,16 +425,24 @@ class NearDuplicateIndex:
         return out
 
     # ---- consolidation: average-link merging of neighbouring groups ----------------------------
-    def group_pair_score(self, a: str, b: str, scores: _PairScores | None = None) -> float:
-        """Mean pair score between the members of groups ``a`` and ``b`` (the most recent
-        ``max_group_members`` of each): average link between two candidate recurring regulations."""
+    def group_pair_scores(self, group: str, others: list[str], vectors: _UnitVectors | None = None) -> list[float]:
+        """Mean pair score between the members of ``group`` and of each of ``others`` (the most
+        recent ``max_group_members`` of each): average link between candidate recurring regulations."""
         cap = self.settings.max_group_members
-        left = self.members.get(a, [])[-cap:]
-        right = self.members.get(b, [])[-cap:]
-        if not left or not right:
-            return 0.0
-        score = scores or _PairScores(self)
-        return sum(score(x, y) for x in left for y in right) / (len(left) * len(right))
+        left = self.members.get(group, [])[-cap:]
+        rights = [self.members.get(h, [])[-cap:] for h in others]
+        values = (vectors or _UnitVectors(self)).mean_scores(left, rights)
+        if _statutes_matter(self.settings):
+            s, f = self.settings, self.features
+            for n, right in enumerate(rights):
+                if left and right:
+                    extra = sum(statute_score(f[x], f[y], s) for x in left for y in right)
+                    values[n] += extra / (len(left) * len(right))
+        return values.tolist()
+
+    def group_pair_score(self, a: str, b: str, vectors: _UnitVectors | None = None) -> float:
+        """Mean pair score between the members of groups ``a`` and ``b`` (see ``group_pair_scores``)."""
+        return self.group_pair_scores(a, [b], vectors)[0]
 
     def neighbour_groups(self, group: str, near: dict[str, list[str]] | None = None) -> set[str]:
         """Other groups that LSH proposes for any of ``group``'s recent members (no pair scan);
@@ -311,10 +452,10 @@ class NearDuplicateIndex:
             others = None if near is None else near.get(key)
             if others is None:
                 words = self.features[key].morphemes
-                found = self.lsh.query(self.signature(self.features[key]))
+                minhash = self._minhashes.get(key) or self.signature(self.features[key])
                 others = [
                     k
-                    for k in found
+                    for k in self.lsh.query(minhash)
                     if k != key and k in self.features and not words.isdisjoint(self.features[k].morphemes)
                 ]
                 if near is not None:
@@ -342,26 +483,49 @@ class NearDuplicateIndex:
         limit = self.settings.merge_threshold if threshold is None else threshold
         if limit is None:
             return []
-        seq = {key: n for n, key in enumerate(self.features)}  # insertion order
+        vectors = _UnitVectors(self)  # the frequencies do not change during the pass
+        seq = vectors.row  # insertion order
+        names = list(self.members)  # groups as integers inside the pass, by name outside
+        number = {g: n for n, g in enumerate(names)}
+        group_at = np.fromiter((number[self.group_of[k]] for k in self.features), dtype=np.int64, count=len(seq))
+        is_fixed = np.array([g in fixed for g in names], dtype=bool)
+        is_excluded = np.array([g in exclude for g in names], dtype=bool)
         pending = sorted(set(self.members if groups is None else groups) & set(self.members))
         heap: list[tuple[float, str, str, int, int]] = []
-        seen: set[tuple[str, str]] = set()
+        seen: dict[int, set[int]] = {}  # group -> groups it has been scored against
         version: Counter[str] = Counter()  # bumped when a group grows: its queued scores are stale
-        scores = _PairScores(self)
-        near: dict[str, list[str]] = {}
+        near: dict[int, np.ndarray] = {}  # key row -> rows of its LSH neighbours sharing a word
 
-        def push(g: str) -> None:
-            for h in self.neighbour_groups(g, near):
-                pair = (min(g, h), max(g, h))
-                if pair in seen or (g in fixed and h in fixed) or g in exclude or h in exclude:
-                    continue
-                seen.add(pair)
-                value = self.group_pair_score(g, h, scores)
+        def neighbours(g: int) -> np.ndarray:
+            found = []
+            for key in self.members[names[g]][-self.settings.max_group_members :]:
+                row = seq[key]
+                if row not in near:
+                    near[row] = vectors.sharing_words(row, [seq[k] for k in self._lsh_neighbours(key) if k in seq])
+                found.append(near[row])
+            out = np.unique(group_at[np.concatenate(found)]) if found else np.zeros(0, dtype=np.int64)
+            return out[out != g]
+
+        def push(g: int) -> None:
+            if is_excluded[g]:
+                return
+            others = neighbours(g)
+            others = others[~is_excluded[others]]
+            if is_fixed[g]:
+                others = others[~is_fixed[others]]
+            mine = seen.setdefault(g, set())
+            fresh = [h for h in others.tolist() if h not in mine]
+            for h in fresh:
+                mine.add(h)
+                seen.setdefault(h, set()).add(g)
+            values = self.group_pair_scores(names[g], [names[h] for h in fresh], vectors)
+            for h, value in zip(fresh, values, strict=True):
                 if value >= limit:
-                    heapq.heappush(heap, (-value, pair[0], pair[1], version[pair[0]], version[pair[1]]))
+                    a, b = min(names[g], names[h]), max(names[g], names[h])
+                    heapq.heappush(heap, (-value, a, b, version[a], version[b]))
 
         for g in pending:
-            push(g)
+            push(number[g])
         merges: list[tuple[str, str, float]] = []
         while heap:
             negative, a, b, va, vb = heapq.heappop(heap)
@@ -374,12 +538,19 @@ class NearDuplicateIndex:
             moved = self.members.pop(drop)
             for key in moved:
                 self.group_of[key] = keep
+            group_at[[seq[k] for k in moved]] = number[keep]
             self.members[keep] = sorted(self.members[keep] + moved, key=seq.__getitem__)
             merges.append((drop, keep, -negative))
             version[keep] += 1
-            seen = {p for p in seen if keep not in p and drop not in p}  # rescore the merged group
-            push(keep)
+            for gone in (number[keep], number[drop]):  # rescore the merged group against its neighbours
+                for other in seen.pop(gone, set()):
+                    seen.get(other, set()).discard(gone)
+            push(number[keep])
         return merges
+
+    def _lsh_neighbours(self, key: str) -> list[str]:
+        minhash = self._minhashes.get(key) or self.signature(self.features[key])
+        return [k for k in self.lsh.query(minhash) if k != key]
 
     def regroup(self, group_of: dict[str, str]) -> None:
         """Replace the grouping with ``group_of`` (indexed keys missing from it form groups of

@@ -80,6 +80,19 @@ class ExtractionResult:
                 seen.setdefault(ref.law_id, None)
         return list(seen)
 
+    def governing_laws(self, index: StatuteIndex) -> list[str]:
+        """Laws the text does not name but whose decree, rule or administrative rule (고시) it
+        does (신용정보법 시행령 → 신용정보법, 전자금융감독규정 → 전자금융거래법), in order of first
+        mention. A complaint about a decree is also about the law that delegates it; on
+        barriers-dev every such law is among the labels."""
+        named = set(self.statute_ids())
+        seen: dict[str, None] = {}
+        for law_id in self.statute_ids():
+            law = index.governing_law(law_id)
+            if law is not None and law not in named:
+                seen.setdefault(law, None)
+        return list(seen)
+
     def articles_by_statute(self, *, existing_only: bool = True) -> dict[str, list[str]]:
         out: dict[str, dict[str, None]] = {}
         for ref in self.references:

@@ -20,6 +20,18 @@ barriers-dev (session 4): the retriever's implied-statute recall@1 rose 0.347 �
 0.592 → 0.574 (decree articles down-weighted ×0.7: 0.371 / 0.605), and under grouped 3-fold CV the
 router's figures did not move (implied statutes F1 0.385 → 0.387, agency top-1 0.672 → 0.672,
 sector 0.825 → 0.819) while memory grew by ~360 MB and the build took 3× longer: off by default.
+
+:func:`candidate_laws` is the candidate list to read: it fuses the article n-grams with the law
+profiles (:class:`CorpusProfiles`) and :class:`MorphemeRetriever` (BM25 over the same articles in
+kiwipiepy morphemes, plus the laws the best articles quote), each source scaled to its best law.
+Measured with ``bench/routing_candidates.py`` (barriers-dev, 273 texts citing no statute, law
+level): recall@3 0.587 → 0.629, @10 0.744 → 0.798, @20 0.812 → 0.841 against the article n-grams
+alone. Tried and left out: longer article text (400/1000 characters: @10 ±0.01, @3 −0.01/−0.02),
+decree articles in the morpheme index (@10 +0.003 for twice the index and CPU), a definitions
+article (정의) weighted up (no gain at 1.5, worse at 3 and 5), the title repeated in the query
+(no gain), another sector boost or citation prior (1.5 helps @3 by 0.03 and costs @10 0.02).
+kiwipiepy's ``most_similar_morphemes`` was looked at for query expansion and not used: for
+드론 it returns 대함, 팰컨, 안창남 …, and it knows neither 원격진료 nor 마이데이터.
 """
 
 from __future__ import annotations
@@ -45,6 +57,17 @@ _TEXT_CHARS = 150
 _QUERY_CHARS = 4_000
 SECTOR_BOOST = 2.0  # laws of Haechi's sectors are the likelier reading of a complaint filed here
 _DECAY = (1.0, 0.5, 0.25)  # weights of a law's best, second and third article
+TITLE_REPEAT = 2  # MorphemeRetriever: an article title counts twice
+# MorphemeRetriever: weight of a definitions article (정의). Measured on barriers-dev (implied,
+# law recall@10 of the fused candidates): 1.0 and 1.5 alike (0.798), 3 and 5 worse: left at 1.
+DEFINITION_BOOST = 1.0
+CITING_ARTICLES = 30  # MorphemeRetriever: best articles whose quoted laws gain their score
+SCORED_ARTICLES = 400  # MorphemeRetriever: a text's best-matching articles that score laws
+BM25_K1, BM25_B = 1.2, 0.75
+MAX_DF_SHARE = 0.02  # MorphemeRetriever: terms in more articles than this share are not indexed …
+MIN_DF_CAP = 50  # … unless in at most this many (a small corpus keeps its words)
+# Build the MorphemeRetriever with the article retriever (ArticleRetriever.from_corpus).
+MORPHEMES = True
 # Index each law's 시행령/시행규칙 articles under the law (see ArticleRetriever.build).
 DECREES = False
 
@@ -69,14 +92,30 @@ class ArticleRetriever:
 
     article_statutes: list[str] | None = None  # article -> the statute holding it (a decree's own id)
     statute_names: dict[str, str] | None = None  # names of the decrees and rules whose articles are indexed
+    # The same laws' articles in kiwipiepy morphemes (BM25), read by candidate_laws; None in a
+    # retriever built before it existed or with morphemes=False.
+    morpheme_index: MorphemeRetriever | None = None
 
     @classmethod
     def from_corpus(
-        cls, path: Path | str, *, sector_laws: Iterable[str] = (), decrees: bool = DECREES
+        cls,
+        path: Path | str,
+        *,
+        sector_laws: Iterable[str] = (),
+        decrees: bool = DECREES,
+        morphemes: bool = MORPHEMES,
     ) -> ArticleRetriever:
         """Index the articles of every law (법률) in ``statutes.jsonl.gz``, and with ``decrees`` the
-        articles of each law's 시행령/시행규칙 under that law."""
-        return cls.build(_iter_law_rows(Path(path), decrees=decrees), sector_laws=sector_laws)
+        articles of each law's 시행령/시행규칙 under that law; with ``morphemes`` also the
+        :class:`MorphemeRetriever` over the same laws (kiwipiepy: about 80 CPU-seconds more)."""
+        retriever = cls.build(_iter_law_rows(Path(path), decrees=decrees), sector_laws=sector_laws)
+        if morphemes:
+            retriever.attach_morphemes(_iter_law_rows(Path(path), decrees=False))
+        return retriever
+
+    def attach_morphemes(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Build the morpheme index over ``rows`` (the corpus lines of this retriever's laws)."""
+        self.morpheme_index = MorphemeRetriever.build(rows, law_ids=self.law_ids, prior=self.prior)
 
     @classmethod
     def build(
@@ -372,3 +411,274 @@ class CorpusProfiles:
         laws = np.asarray((queries @ self.law_matrix_t).todense()) * self.law_prior
         ministries = np.asarray((queries @ self.ministry_matrix_t).todense())
         return laws, ministries
+
+
+@dataclass
+class MorphemeRetriever:
+    """BM25 over each law's articles in kiwipiepy content morphemes (compounds split).
+
+    The character n-grams of :class:`ArticleRetriever` match any substring, so a short common
+    syllable pair (인증, 신고) pulls in the laws with the most articles; morphemes match whole
+    words and their parts (배달로봇 → 배달 + 로봇) and weigh a rare word (가명처리, 전자등록) by
+    its own rarity. An article is its title (× ``TITLE_REPEAT``: the title says what it rules) and
+    the start of its text. A law scores by its three best articles (1, ½, ¼) times the same
+    citation/sector prior as :class:`ArticleRetriever`. Index and query are analysed as
+    ``regulations.search.analysis`` analyses them (the search engine's tokens), word by word; the
+    router can pass the morphemes it already has instead.
+
+    **Cited laws**: an article often names the law that really governs its matter (「전자금융거래법」
+    에 따른 전자금융업자, 「신용정보의 이용 및 보호에 관한 법률」에 따른 …). The ``CITING_ARTICLES``
+    best-matching articles pass their score on to the laws they quote (:meth:`scores`), which
+    finds a governing law whose own articles use other words than the complaint.
+    """
+
+    vocabulary: dict[str, int]
+    idf: np.ndarray  # per term
+    matrix_t: sparse.csr_matrix  # terms x articles, BM25 term weights (without idf)
+    article_law: np.ndarray  # article -> position in law_ids
+    law_ids: list[str]
+    prior: np.ndarray
+    citations: sparse.csr_matrix | None = None  # articles x laws: the other laws each article quotes
+
+    @classmethod
+    def build(
+        cls,
+        rows: Iterable[dict[str, Any]],
+        *,
+        law_ids: Sequence[str],
+        prior: np.ndarray,
+        text_chars: int = 300,
+    ) -> MorphemeRetriever:
+        """Index the articles of ``rows`` whose law (or, for a decree row, parent law) is in
+        ``law_ids``; ``prior``: per law, in ``law_ids`` order."""
+        from regulations.search.analysis import token_strings
+
+        position = {law_id: i for i, law_id in enumerate(law_ids)}
+        docs: list[str] = []
+        owners: list[int] = []
+        weights: list[float] = []
+        quoted: list[set[str]] = []
+        law_names: dict[str, int] = {}
+        for row in rows:
+            parent = row.get("parent_law_id") if row.get("role") else None
+            owner = position.get(str(parent or row["law_id"]))
+            if owner is None:
+                continue
+            if not parent:
+                law_names[row["name"]] = owner
+            for article in row.get("articles") or ():
+                text = article.get("text") or ""
+                if text.startswith("삭제"):
+                    continue
+                title = article.get("title") or ""
+                docs.append(f"{title} " * TITLE_REPEAT + text[:text_chars])
+                owners.append(owner)
+                weights.append(DEFINITION_BOOST if title.strip() == "정의" else 1.0)
+                quoted.append(set(_QUOTED.findall(text)))
+        tokens = token_strings(docs)
+        vocabulary: dict[str, int] = {}
+        indptr = [0]
+        indices: list[int] = []
+        counts: list[int] = []
+        for doc in tokens:
+            counter: dict[int, int] = {}
+            for token in doc.split():
+                column = vocabulary.setdefault(token, len(vocabulary))
+                counter[column] = counter.get(column, 0) + 1
+            indices.extend(counter)
+            counts.extend(counter.values())
+            indptr.append(len(indices))
+        pointers = np.asarray(indptr, dtype=np.int64)
+        tf = np.asarray(counts, dtype=np.float32)
+        rows_of = np.repeat(np.arange(len(docs)), np.diff(pointers))
+        lengths = np.bincount(rows_of, weights=tf, minlength=len(docs))
+        avg = float(lengths.mean()) if len(docs) else 1.0
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(avg, 1.0))
+        data = tf * (BM25_K1 + 1) / (tf + norm[rows_of]) * np.asarray(weights, dtype=np.float32)[rows_of]
+        matrix = sparse.csr_matrix(
+            (data.astype(np.float32), np.asarray(indices, dtype=np.int32), pointers),
+            shape=(len(docs), len(vocabulary)),
+        )
+        df = np.bincount(np.asarray(indices, dtype=np.int64), minlength=len(vocabulary)).astype(np.float32)
+        # A term in more than MAX_DF_SHARE of the articles (허가, 사업, 경우 …) retrieves a law only
+        # by its size and costs the most to score: it is left out of the index.
+        kept = np.flatnonzero(df <= max(MAX_DF_SHARE * len(docs), MIN_DF_CAP))
+        terms = list(vocabulary)
+        idf = np.log1p((len(docs) - df[kept] + 0.5) / (df[kept] + 0.5)).astype(np.float32)
+        cite_rows: list[int] = []
+        cite_cols: list[int] = []
+        for article, names in enumerate(quoted):
+            for name in names:
+                cited = law_names.get(name)
+                if cited is not None and cited != owners[article]:
+                    cite_rows.append(article)
+                    cite_cols.append(cited)
+        citations = sparse.csr_matrix(
+            (np.ones(len(cite_rows), dtype=np.float32), (cite_rows, cite_cols)), shape=(len(docs), len(law_ids))
+        )
+        return cls(
+            vocabulary={terms[c]: k for k, c in enumerate(kept)},
+            idf=idf,
+            matrix_t=matrix[:, kept].T.tocsr(),
+            article_law=np.asarray(owners, dtype=np.int32),
+            law_ids=list(law_ids),
+            prior=np.asarray(prior, dtype=np.float32),
+            citations=citations,
+        )
+
+    def query_terms(self, text: str) -> list[str]:
+        """The index's tokens of ``text`` (the search engine's word-by-word analysis)."""
+        from regulations.search.analysis import tokens_of
+
+        return tokens_of(normalize_text(text or "")[:_QUERY_CHARS])
+
+    def law_scores(self, texts: Sequence[str], *, terms: Sequence[Sequence[str]] | None = None) -> np.ndarray:
+        """(n_texts x n_laws) scores; ``terms``: each text's morphemes when the caller has them."""
+        return self.scores(texts, terms=terms)[0]
+
+    def scores(
+        self, texts: Sequence[str], *, terms: Sequence[Sequence[str]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(n_texts x n_laws) article scores × prior, and the same shape of cited-law scores: the
+        ``CITING_ARTICLES`` best articles' scores summed over the laws each quotes, × prior."""
+        scores = np.zeros((len(texts), len(self.law_ids)), dtype=np.float32)
+        cited = np.zeros_like(scores)
+        decay = np.asarray(_DECAY, dtype=np.float32)
+        citations = getattr(self, "citations", None)
+        for row, text in enumerate(texts):
+            words = terms[row] if terms is not None else self.query_terms(text)
+            columns = sorted({self.vocabulary[w] for w in (t.lower() for t in words) if w in self.vocabulary})
+            if not columns:
+                continue
+            weights = self.idf[columns]
+            block = self.matrix_t[columns]
+            sims = sparse.csr_matrix(weights[np.newaxis, :]) @ block
+            articles, values = sims.indices, sims.data
+            if not len(values):
+                continue
+            if len(values) > SCORED_ARTICLES:  # a law outside the best few hundred cannot rank
+                kept = np.argpartition(-values, SCORED_ARTICLES - 1)[:SCORED_ARTICLES]
+                articles, values = articles[kept], values[kept]
+            laws = self.article_law[articles]
+            order = np.lexsort((-values, laws))
+            grouped, ordered = laws[order], values[order]
+            first = np.r_[True, grouped[1:] != grouped[:-1]]
+            starts = np.flatnonzero(first)
+            rank = np.arange(len(grouped)) - np.repeat(starts, np.diff(np.r_[starts, len(grouped)]))
+            keep = rank < len(decay)
+            np.add.at(scores[row], grouped[keep], ordered[keep] * decay[rank[keep]])
+            if citations is not None:
+                n = min(CITING_ARTICLES, len(values))
+                best = np.argpartition(-values, n - 1)[:n]
+                cited[row] = (
+                    (sparse.csr_matrix(values[best][np.newaxis, :]) @ citations[articles[best]]).toarray().ravel()
+                )
+        return scores * self.prior, cited * self.prior
+
+
+@dataclass(frozen=True)
+class LawCandidate:
+    """One law a text may be governed by, fused from the label-free sources.
+
+    ``score`` orders the candidates; the three source scores (each relative to that source's
+    best law for the text, 0 when the source did not retrieve the law) are features a ranker
+    can weigh on its own.
+    """
+
+    law_id: str
+    score: float  # fused, relative to the text's best candidate (1.0)
+    article: str  # the best matching article's number ("" when no article matched)
+    title: str
+    statute: str  # the statute holding that article (the law, or its decree/rule when indexed)
+    articles: float = 0.0  # ArticleRetriever (character n-grams), relative
+    profile: float = 0.0  # CorpusProfiles law profile, relative
+    morphemes: float = 0.0  # MorphemeRetriever (kiwipiepy BM25), relative
+    cited: float = 0.0  # quoted by the best-matching articles (MorphemeRetriever.scores), relative
+    strength: float = 0.0  # the absolute article n-gram score (× prior): how well anything matched
+
+
+# Weights of the sources next to the article n-grams (1.0), chosen on barriers-dev (texts citing
+# no statute, law-level recall@10; bench/routing_candidates.py): the sum of each source's score
+# relative to its best law for the text.
+PROFILE_WEIGHT = 0.5
+MORPHEME_WEIGHT = 0.5
+CITATION_WEIGHT = 0.2
+
+
+def candidate_laws(
+    retriever: ArticleRetriever,
+    texts: Sequence[str],
+    *,
+    profiles: CorpusProfiles | None = None,
+    k: int = 20,
+    ngrams: Sequence[list[str]] | None = None,
+    profile_ngrams: Sequence[list[str]] | None = None,
+    terms: Sequence[Sequence[str]] | None = None,
+    profile_scores: np.ndarray | None = None,
+) -> list[list[LawCandidate]]:
+    """The ``k`` likeliest laws per text, best first, from the statute corpus alone (no labels).
+
+    Four views of the corpus, each scored per law and scaled to the text's best law, then summed
+    with weights: the article character n-grams (:meth:`ArticleRetriever.law_scores`, 1), the law
+    profile (name and article titles, :class:`CorpusProfiles`, when given, ``PROFILE_WEIGHT``), the
+    articles in kiwipiepy morphemes and the laws those articles quote (:class:`MorphemeRetriever`,
+    when the retriever has one, ``MORPHEME_WEIGHT`` and ``CITATION_WEIGHT``). ``ngrams``/``profile_ngrams``: the
+    texts already cut for the retriever / profiles (:func:`query_ngrams`); ``terms``: each text's
+    content morphemes (``core.korean.content_morphemes``, which the router already has), else the
+    morpheme index analyses the texts itself; ``profile_scores``: the law half of
+    ``profiles.scores(texts)`` when the caller computed it already (it also wants the ministries).
+    """
+    texts = list(texts)
+    if not texts:
+        return []
+    depth = min(k, len(retriever.law_ids))  # laws past the first k keep their best article's score
+    scores, best = retriever.law_scores(texts, top=depth, ngrams=ngrams)
+    article_part = _relative(scores)
+    fused = article_part.copy()
+    profile_part = morpheme_part = cited_part = None
+    if profile_scores is None and profiles is not None:
+        profile_scores, _ministries = profiles.scores(texts, ngrams=profile_ngrams)
+    if profile_scores is not None:
+        profile_part = _relative(np.asarray(profile_scores, dtype=np.float32))
+        fused += PROFILE_WEIGHT * profile_part
+    index = getattr(retriever, "morpheme_index", None)
+    if index is not None:
+        own, cited = index.scores(texts, terms=terms)
+        morpheme_part, cited_part = _relative(own), _relative(cited)
+        fused += MORPHEME_WEIGHT * morpheme_part + CITATION_WEIGHT * cited_part
+    out: list[list[LawCandidate]] = []
+    for row in range(len(texts)):
+        values = fused[row]
+        n = min(k, len(values))
+        order = np.argpartition(-values, n - 1)[:n]
+        order = order[np.argsort(-values[order], kind="stable")]
+        top = float(values[order[0]]) if n else 0.0
+        found: list[LawCandidate] = []
+        for j in order:
+            if values[j] <= 0 or top <= 0:
+                continue
+            law_id = retriever.law_ids[j]
+            article = int(best[row, j])
+            statute, number, title = retriever.article_label(article) if article >= 0 else (law_id, "", "")
+            found.append(
+                LawCandidate(
+                    law_id,
+                    float(values[j]) / top,
+                    number,
+                    title,
+                    statute,
+                    articles=float(article_part[row, j]),
+                    profile=float(profile_part[row, j]) if profile_part is not None else 0.0,
+                    morphemes=float(morpheme_part[row, j]) if morpheme_part is not None else 0.0,
+                    cited=float(cited_part[row, j]) if cited_part is not None else 0.0,
+                    strength=float(scores[row, j]),
+                )
+            )
+        out.append(found)
+    return out
+
+
+def _relative(matrix: np.ndarray) -> np.ndarray:
+    top = matrix.max(axis=1, keepdims=True)
+    top[top <= 0] = 1.0
+    return matrix / top

@@ -134,6 +134,9 @@ class StatuteIndex:
     _lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)  # 2-char prefix -> key lengths
     _children: dict[tuple[str, str], str] = field(default_factory=dict)  # (law_id, role) -> law_id
     _articles: dict[str, dict[str, int]] = field(default_factory=dict)  # law_id -> number -> position
+    # administrative rule (고시) or ordinance id -> the law it implements (extra_rules.tsv); kept
+    # apart from parent_law_id so law_of() still treats such a rule as a statute of its own
+    _rule_parents: dict[str, str] = field(default_factory=dict)
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
@@ -149,10 +152,16 @@ class StatuteIndex:
         index = cls()
         for record in records:
             index.records[record.law_id] = record
+        rule_parents: dict[str, str] = {}
         if extra_rules is not None and extra_rules.exists():
             for record in read_extra_rules(extra_rules):
                 index.records.setdefault(record.law_id, record)
+            rule_parents = dict(read_extra_rule_parents(extra_rules))
         by_name = {squeeze(r.name): r.law_id for r in index.records.values()}
+        for rule_id, parent_name in rule_parents.items():
+            parent_id = by_name.get(squeeze(parent_name))
+            if parent_id is not None and parent_id != rule_id:
+                index._rule_parents[rule_id] = parent_id
         for record in index.records.values():
             index._add_key(record.name, record.law_id, "name", overwrite=True)
             if record.role and record.parent_law_id:
@@ -286,6 +295,16 @@ class StatuteIndex:
             return record.parent_law_id
         return law_id
 
+    def governing_law(self, law_id: str) -> str | None:
+        """The law a decree, rule or administrative rule (고시) implements; None for a law itself or
+        a statute whose law is unknown."""
+        record = self.records.get(law_id)
+        if record is None:
+            return None
+        if record.role and record.parent_law_id and record.parent_law_id in self.records:
+            return record.parent_law_id
+        return getattr(self, "_rule_parents", {}).get(law_id)  # an index pickled before it existed
+
     def ministry(self, law_id: str) -> str:
         record = self.records.get(law_id)
         return record.ministry if record else ""
@@ -374,7 +393,10 @@ def derived_aliases(name: str) -> set[str]:
     - first word (≥ 3 syllables, trailing particle dropped) + 법 / 기본법 / 특별법
       (정보통신망 이용촉진 … → 정보통신망법; 인공지능 발전과 … 기본법 → 인공지능기본법);
     - initials of the first two 2-syllable chunks + 법 (전자금융거래법 → 전금법,
-      산업안전보건법 → 산안법, 금융소비자 보호… → 금소법).
+      산업안전보건법 → 산안법, 금융소비자 보호… → 금소법);
+    - for ``X의 A 및 B에 관한 법률``: first word + last word + 법 (산업기술의 유출방지 및 보호에
+      관한 법률 → 산업기술보호법), and the initials of a 4-syllable last word + 법 (주식회사 등의
+      외부감사에 관한 법률 → 외감법).
     Ordinary words (개정법, 방법 …) are never produced.
     """
     name = name.strip()
@@ -398,6 +420,12 @@ def derived_aliases(name: str) -> set[str]:
     syllables = re.sub(r"[^가-힣]", "", syllables)
     if len(syllables) >= 4:
         aliases.add(syllables[0] + syllables[2] + "법")
+    if match and len(words) >= 2 and len(head) >= 3 and re.fullmatch(r"[가-힣]+", head + words[-1]):
+        # X의 A 및 B에 관한 법률 → X + B + 법 (산업기술의 유출방지 및 보호에 관한 법률 → 산업기술보호법)
+        aliases.add(head + words[-1] + "법")
+    if match and len(words) >= 2 and re.fullmatch(r"[가-힣]{4}", words[-1]):
+        # … 외부감사에 관한 법률 → 외감법: the initials of the matter the law is about
+        aliases.add(words[-1][0] + words[-1][2] + "법")
     if name.endswith("에 관한 특별법"):  # also written as …에 관한 법률 (often the former name)
         aliases.add(name[: -len("특별법")] + "법률")
     full = squeeze(name)
@@ -437,6 +465,19 @@ def read_extra_rules(path: Path) -> Iterator[StatuteRecord]:
                     ministry=ministry,
                     aliases=tuple(a for a in aliases.split(";") if a),
                 )
+
+
+def read_extra_rule_parents(path: Path) -> Iterator[tuple[str, str]]:
+    """(rule id, name of the law it implements) for the rows of ``extra_rules.tsv`` naming one."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = (line.split("\t") + [""] * 5)[:5]
+            name, parent = parts[0].strip(), parts[3].strip()
+            if name and parent:
+                yield f"rule:{name}", parent
 
 
 def iter_corpus(path: Path) -> Iterator[StatuteRecord]:

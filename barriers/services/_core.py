@@ -21,13 +21,22 @@ from core.errors import NotFound, ValidationFailed
 from core.text import normalize_text
 from firms.models import Sector
 
+# The columns ``move`` changes (with ``stop_clock``'s when the target is terminal), and those a
+# clock sets on the barrier: what a transition saves with ``update_fields``.
 BARRIER_FIELDS_CHANGED_BY_MOVE = ["status", "status_changed_at", "version", "updated_at"]
+DUE_FIELDS = ["due_at", "due_on", "due_step"]
 
 
-def locked_barrier(barrier_id: int) -> Barrier:
-    """The barrier row, locked until the transaction ends (two officials may click at once)."""
+def locked_barrier(barrier_id: int, *, related: tuple[str, ...] = ()) -> Barrier:
+    """The barrier row, locked until the transaction ends (two officials may click at once).
+
+    ``related``: foreign keys to read in the same statement (the firm and filer that the answer
+    to a transition shows); only the barrier's row is locked, not theirs."""
+    qs = Barrier.objects.select_for_update()
+    if related:
+        qs = Barrier.objects.select_for_update(of=("self",)).select_related(*related)
     try:
-        return Barrier.objects.select_for_update().get(pk=barrier_id)
+        return qs.get(pk=barrier_id)
     except (Barrier.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("규제 애로를 찾을 수 없습니다.")) from None
 
@@ -73,13 +82,19 @@ def move(
         head=head,
         row_locked=True,
     )
-    barrier.status = target
-    barrier.status_changed_at = now
-    barrier.version += 1
+    enter_state(barrier, verb=verb, now=now)
     if target in TERMINAL:
         stop_clock(barrier, now=now)
     notify_on_commit(event)
     return event
+
+
+def enter_state(barrier: Barrier, *, verb: str, now: dt.datetime) -> None:
+    """Set the status ``verb`` leads to and bump the version (what ``move`` changes on the row,
+    without its event: for a caller that writes the event itself, after inserting the row)."""
+    barrier.status = VERBS[verb].target
+    barrier.status_changed_at = now
+    barrier.version += 1
 
 
 def record_event(
@@ -144,16 +159,26 @@ def start_clock(
     ``first``: the barrier was created in this transaction, so no clock runs yet."""
     if not first:
         stop_clock(barrier, now=now)
+    clock = planned_clock(barrier, step=step, now=now, due=due)
+    clock.save(force_insert=True)
+    return clock
+
+
+def planned_clock(barrier: Barrier, *, step: str, now: dt.datetime, due: dt.datetime | None = None) -> BarrierClock:
+    """The clock of ``step`` starting ``now``, not yet saved, with its due time set on
+    ``barrier``: a barrier not yet inserted can carry its due time in its first INSERT."""
     agency = barrier.lead_agency if step in (ClockStep.AGENCY_ANSWER, ClockStep.SECOND_ANSWER) else None
     period = deadlines.period_for(step=step, kind=barrier.kind, agency=agency)
-    clock = BarrierClock.objects.create(
+    clock = BarrierClock(
         barrier=barrier,
         step=step,
         agency=agency,
         started_at=now,
         period_days=period.days,
         counting=period.counting.value,
-        due_at=due or deadlines.compute_due(started_at=now, period=period),
+        # In UTC, as the database gives it back: an answer shaped from this object shows the
+        # same text as a later read of the row.
+        due_at=(due or deadlines.compute_due(started_at=now, period=period)).astimezone(dt.UTC),
     )
     barrier.set_due(clock.due_at)
     barrier.due_step = step
@@ -188,14 +213,21 @@ def remember_sectors(barrier: Barrier, sectors: list[Sector]) -> None:
     """Keep the sectors just written on ``barrier`` as if prefetched: whoever shapes the new
     barrier next (the API's answer) reads them without another query. ``sectors`` must be in
     the Sector ordering (``_sectors`` reads them so)."""
-    queryset = Sector.objects.filter(barriers=barrier)  # what barrier.sectors.all() would run
-    queryset._result_cache = list(sectors)
-    queryset._prefetch_done = True  # type: ignore[attr-defined]
+    remember_related(barrier, "sectors", sectors)
+
+
+def remember_related(barrier: Barrier, name: str, rows: list[Any]) -> None:
+    """Keep the rows of the many-to-many ``name`` just written (or read) on ``barrier`` as if
+    prefetched, so that shaping the answer reads them without another query. ``rows`` must be
+    in the related model's ordering, as ``getattr(barrier, name).all()`` would return them."""
+    queryset = getattr(barrier, name).all()  # lazy: what a read would run, never run
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
     cache = getattr(barrier, "_prefetched_objects_cache", None)
     if cache is None:
         cache = {}
         barrier._prefetched_objects_cache = cache  # type: ignore[attr-defined]
-    cache["sectors"] = queryset
+    cache[name] = queryset
 
 
 # -- input -------------------------------------------------------------------------------------

@@ -33,12 +33,15 @@ from barriers.models import (
     RequestKind,
 )
 from barriers.services._core import (
+    BARRIER_FIELDS_CHANGED_BY_MOVE,
     clean_line,
     clean_text,
     guard,
     locked_barrier,
     move,
     record_event,
+    remember_related,
+    remember_sectors,
     resume_agency_clock,
     running_clock,
     start_clock,
@@ -85,13 +88,19 @@ def triage_barrier(
     expected_version: int | None = None,
 ) -> Barrier:
     """The city confirms the kind of request, the sectors, the lead and co-operating agencies."""
-    barrier = locked_barrier(barrier_id)
+    # The firm and filer come with the row: the answer shows them to the city (and the view of
+    # the filer's identity is logged), without reading the barrier again after the commit.
+    barrier = locked_barrier(barrier_id, related=("firm", "filed_by"))
     guard(barrier, actor=actor, verb="triage", expected_version=expected_version)
     if kind not in RequestKind.values:
         raise ValidationFailed(_("민원 종류를 올바르게 선택하세요."), field="kind")
     lead = _active_agency(lead_agency, field="lead_agency")
     cooperating = [_active_agency(a, field="cooperating_agencies") for a in cooperating_agencies if a.pk != lead.pk]
     note = clean_text(note, field="note", label=_("메모"), max_length=TEXT_MAX)
+    # Checked before anything is written (a refusal rolls everything back either way).
+    sectors = _sectors(sector_codes) if sector_codes is not None else None
+    if sectors is not None and not sectors:
+        raise ValidationFailed(_("분야를 하나 이상 선택하세요."), field="sectors")
     now = timezone.now()
     move(
         barrier,
@@ -104,13 +113,18 @@ def triage_barrier(
     barrier.kind = kind
     barrier.lead_agency = lead
     barrier.triaged_at = now
-    barrier.save()
+    # Only what triage changes (the row lock is ours): the filer's long texts stay where they are.
+    barrier.save(update_fields=[*BARRIER_FIELDS_CHANGED_BY_MOVE, "kind", "lead_agency", "triaged_at"])
     barrier.cooperating_agencies.set(cooperating)
-    if sector_codes is not None:
-        sectors = _sectors(sector_codes)
-        if not sectors:
-            raise ValidationFailed(_("분야를 하나 이상 선택하세요."), field="sectors")
+    # Kept on the barrier as if prefetched, in the agencies' order: the answer shows them.
+    remember_related(
+        barrier, "cooperating_agencies", sorted({a.pk: a for a in cooperating}.values(), key=lambda a: (a.name, a.pk))
+    )
+    if sectors is not None:
         barrier.sectors.set(sectors)
+    else:
+        sectors = list(barrier.sectors.all())
+    remember_sectors(barrier, sectors)
     return barrier
 
 

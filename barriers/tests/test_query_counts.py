@@ -55,3 +55,66 @@ def test_create_query_budget(firm_member, django_assert_max_num_queries):
     with django_assert_max_num_queries(10):
         response = client.post("/api/barriers", data=json.dumps(payload), content_type="application/json")
     assert response.status_code == 201
+
+
+def test_keyed_create_query_budget(firm_member, django_assert_max_num_queries):
+    client = signed_in_client(firm_member)
+    payload = {"title": "제목", "body": "가" * 40, "sector_codes": ["ai"]}
+
+    def post(key: str):  # type: ignore[no-untyped-def]
+        return client.post(
+            "/api/barriers", data=json.dumps(payload), content_type="application/json", headers={"Idempotency-Key": key}
+        )
+
+    post("warm")  # warms the sectors
+    # Session, user, roles, the rate-limit upsert; the key's claim (one INSERT .. ON CONFLICT DO
+    # NOTHING, no transaction of its own); the key's transaction (a savepoint here, BEGIN/COMMIT
+    # in production) holding the barrier, its sectors, the first event and the key's answer (a
+    # compare-and-set: no lock on the key, no savepoint around the filing). The firm's name: one
+    # read here; on PostgreSQL it comes back with the barrier's INSERT, which also writes the
+    # sectors (9 statements in all there).
+    with django_assert_max_num_queries(11):
+        response = post("counted")
+    assert response.status_code == 201
+
+
+def test_create_with_submit_query_budget(firm_member, django_assert_max_num_queries):
+    client = signed_in_client(firm_member)
+    payload = {"title": "제목", "body": "가" * 40, "sector_codes": ["ai"], "submit": True}
+    client.post("/api/barriers", data=json.dumps(payload), content_type="application/json")  # warms the tables
+    # As the create, plus the submit's audit event and triage clock: the row is written once,
+    # already submitted (no UPDATE after the INSERT, no chain head or sector read).
+    with django_assert_max_num_queries(11):
+        response = client.post("/api/barriers", data=json.dumps(payload), content_type="application/json")
+    assert response.status_code == 201 and response.json()["status"] == "submitted"
+
+
+def test_submit_query_budget(firm_member, django_assert_max_num_queries):
+    client = signed_in_client(firm_member)
+    payload = {"title": "제목", "body": "가" * 40, "sector_codes": ["ai"]}
+    ids = [
+        client.post("/api/barriers", data=json.dumps(payload), content_type="application/json").json()["id"]
+        for _ in range(2)
+    ]
+    client.post(f"/api/barriers/{ids[0]}/submit", data="{}", content_type="application/json")  # warm
+    # Session, user, roles, the rate-limit upsert; the locked row (with its firm), its sectors,
+    # the chain head, the event, the clock, the row's update and the transaction's two
+    # statements; then only the attachments for the answer (no second read of the barrier).
+    with django_assert_max_num_queries(12):
+        response = client.post(f"/api/barriers/{ids[1]}/submit", data="{}", content_type="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "submitted"
+
+
+def test_triage_query_budget(city_official, agency, django_assert_max_num_queries):
+    from barriers.tests.factories import barrier_in
+
+    first, second = barrier_in("submitted"), barrier_in("submitted")
+    client = signed_in_client(city_official)
+    payload = json.dumps({"kind": "proposal", "lead_agency_code": agency.code})
+    client.post(f"/api/barriers/{first.pk}/triage", data=payload, content_type="application/json")  # warm
+    # The framework's, the agency, the locked row (with firm and filer), the chain head, the
+    # event, the row's update, the co-operating agencies and sectors as set, the transaction's
+    # two statements; the identity view's log row and the attachments for the answer.
+    with django_assert_max_num_queries(14):
+        response = client.post(f"/api/barriers/{second.pk}/triage", data=payload, content_type="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "triaged"

@@ -347,3 +347,89 @@ def test_create_answers_with_the_firm_name(firm_member, firm):
     )
     assert response.status_code == 201
     assert response.json()["firm"] == {"id": firm.pk, "name": firm.name}
+
+
+# -- list pages read with reused SQL and per-page shortcuts -------------------------------------------
+
+
+@pytest.mark.parametrize("days_later", [0, 3, 40])
+def test_list_rows_count_overdue_days_like_the_selector(city_official, spread, days_later):
+    """The page computes overdue days once per due date (``presenters.PageClock``): the same
+    figures as ``selectors.overdue_days`` for each row."""
+    moment = dt.datetime.now(tz=SEOUL) + dt.timedelta(days=days_later)
+    with time_machine.travel(moment, tick=False):
+        rows = signed_in_client(city_official).get(f"{API}/queue").json()["results"]
+        expected = {b.pk: selectors.overdue_days(b, as_of=moment) for b in selectors.work_queue(city_official)}
+    assert {row["id"]: row["overdue_days"] for row in rows} == expected
+    assert any(days > 0 for days in expected.values())
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 9, 0, 5, 123456, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, 18, 0, 0, 1, tzinfo=SEOUL),
+        None,
+    ],
+)
+def test_list_times_are_written_as_the_json_renderer_writes_them(value):
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from barriers.presenters import json_time
+
+    assert json_time(value) == json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def test_reused_queue_sql_never_answers_for_another_viewer(
+    city_official, agency_official, firm, agency, other_agency, spread
+):
+    """The compiled query is kept per shape (roles, filters, slice): the same request by viewers
+    with other roles reads their own rows, and new rows appear (the SQL is reused, not the rows)."""
+    from accounts.tests.factories import UserFactory
+
+    other_official = UserFactory()
+    MembershipFactory(user=other_official, role=Role.AGENCY_OFFICIAL, agency=other_agency)
+    for _ in range(2):  # the second round reads every shape from the compiled table
+        city = signed_in_client(city_official).get(f"{API}/queue").json()["results"]
+        mine = signed_in_client(agency_official).get(f"{API}/queue").json()["results"]
+        theirs = signed_in_client(other_official).get(f"{API}/queue").json()["results"]
+        assert {row["id"] for row in city} == {b.pk for b in spread.values()}
+        assert {row["id"] for row in mine} == {spread["late_10"].pk}  # only what was forwarded to it
+        assert theirs == []
+    added = barrier_in("forwarded", firm=firm, agency=other_agency)
+    theirs = signed_in_client(other_official).get(f"{API}/queue").json()["results"]
+    assert [row["id"] for row in theirs] == [added.pk]
+    assert signed_in_client(city_official).get(f"{API}?status=forwarded").json()["count"] == 2
+
+
+def test_barrier_read_fills_sectors_and_cooperating_agencies_like_a_fresh_read(
+    city_official, firm, agency, other_agency, django_assert_num_queries
+):
+    """``barrier_for_user`` fills both relations from one query of the link tables and the cached
+    tables: the same objects, in the same order, as reading them afresh; a co-operating agency's
+    official sees the barrier through them, with no query of its own."""
+    from accounts.permissions import can
+    from accounts.tests.factories import UserFactory
+    from agencies.models import Agency
+    from firms.models import Sector
+
+    barrier = barrier_in("forwarded", firm=firm, agency=agency)
+    barrier.sectors.set(list(Sector.objects.order_by("-code"))[:3])
+    barrier.cooperating_agencies.set([other_agency, Agency.objects.create(code="coop-c", name="가나다 협조 기관")])
+    cooperating_official = UserFactory()
+    MembershipFactory(user=cooperating_official, role=Role.AGENCY_OFFICIAL, agency=other_agency)
+    fresh = Barrier.objects.get(pk=barrier.pk)
+    expected_sectors = [s.code for s in fresh.sectors.all()]
+    expected_agencies = [(a.code, a.name) for a in fresh.cooperating_agencies.all()]
+    assert len(expected_sectors) == 3 and len(expected_agencies) == 2
+
+    read = selectors.barrier_for_user(city_official, barrier.pk)
+    with django_assert_num_queries(0):
+        assert [s.code for s in read.sectors.all()] == expected_sectors
+        assert [(a.code, a.name) for a in read.cooperating_agencies.all()] == expected_agencies
+    seen = selectors.barrier_for_user(cooperating_official, barrier.pk)
+    with django_assert_num_queries(0):
+        assert can(cooperating_official, "barrier.view", seen)

@@ -1,4 +1,4 @@
-from core.korean import content_morphemes, nouns
+from core.korean import content_morphemes, content_morphemes_many, nouns
 
 
 def test_compound_nouns_are_split():
@@ -21,3 +21,9 @@ def test_foreign_words_lower_cased_and_no_stems_in_nouns():
 
 def test_empty_text_gives_no_tokens():
     assert content_morphemes("  \u200b ") == []
+
+
+def test_a_batch_analyses_each_text_as_alone_and_keeps_empty_ones_in_place():
+    texts = ["배달로봇이 보도를 못 다닙니다", "", "  ", "AI 학습데이터 개인정보 가명처리가 막혀 있어요"]
+    assert content_morphemes_many(texts) == [content_morphemes(text) for text in texts]
+    assert content_morphemes_many(texts, with_stems=False)[3] == content_morphemes(texts[3], with_stems=False)

@@ -230,13 +230,19 @@ def test_k_anonymity_shows_less_in_small_cells(client, firm, firm_member, city_o
     assert "소기업" in html and firm.name not in html
 
 
-def test_list_page_reads_the_same_few_tables_however_many_rows(client, firm, firm_member, city_official, agency):
+def test_list_page_reads_the_same_few_tables_however_many_rows(
+    client, firm, firm_member, city_official, agency, monkeypatch
+):
     """One firm's anonymous barriers come as one Firm object per row: every one must get the
-    attached sectors, or each row's identity line queries the firm's sectors again."""
+    attached sectors, or each row's identity line queries the firm's sectors again. (Measured
+    with the rows rendered each time: their cached fragment is kept for no time.)"""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from barriers.models import BarrierStatus
+    from register import views
+
+    monkeypatch.setattr(views, "ROWS_FRAGMENT_SECONDS", 0)
 
     publish(firm, firm_member, city_official, agency, title="첫 익명 애로")
     client.get(reverse("register:index"))  # fills the shared caches (sectors, agencies, counts)
@@ -394,3 +400,47 @@ def test_large_results_show_a_capped_count(client, monkeypatch, firm, firm_membe
     assert response.context["page"].paginator.count == 2
     assert "2건 이상" in response.content.decode()
     assert response.context["total"] == 3
+
+
+# -- the rows fragment ---------------------------------------------------------------------------
+
+
+def _rows_of(html: str) -> str:
+    return html[html.index("<tbody>") : html.index("</tbody>")]
+
+
+def test_list_rows_are_rendered_once_and_follow_every_change(
+    client, firm, firm_member, city_official, agency, other_firm, other_firm_member
+):
+    """The rows are kept as one fragment under what they show: the same page again reads no
+    publication, answer or sector; a transition, a co-signature, an agency renamed, the clock
+    passing the due time and a withdrawal each show at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from barriers.models import BarrierStatus
+    from barriers.services import cosigning
+
+    publication = publish(firm, firm_member, city_official, agency, title="조각 캐시 애로")
+    index = reverse("register:index")
+    first = client.get(index).content.decode()
+    with CaptureQueriesContext(connection) as again:
+        second = client.get(index).content.decode()
+    assert _rows_of(first) == _rows_of(second) and "조각 캐시 애로" in _rows_of(second)
+    assert not any("barriers_barrieranswer" in q["sql"] or "barrier_sectors" in q["sql"] for q in again)
+
+    forward(publication.barrier, city_official)  # a transition: the status column changes
+    assert str(BarrierStatus.FORWARDED.label) in _rows_of(client.get(index).content.decode())
+
+    cosigning.cosign_barrier(barrier_id=publication.barrier_id, actor=other_firm_member, firm=other_firm)
+    assert "<td>2</td>" in _rows_of(client.get(index).content.decode())
+
+    agency.name = "이름 바뀐 기관"
+    agency.save()
+    assert "이름 바뀐 기관" in _rows_of(client.get(index).content.decode())
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=90)):
+        assert "hc-row-overdue" in _rows_of(client.get(index).content.decode())
+
+    services.withdraw_publication(barrier_id=publication.barrier_id, actor=city_official, reason="기업 요청")
+    assert "조각 캐시 애로" not in _rows_of(client.get(index).content.decode())

@@ -420,3 +420,90 @@ def test_statute_selection_uses_a_stricter_threshold_when_the_text_names_a_statu
     # nothing above the threshold: the best candidate still, never more than the limit
     assert _select_statutes(unnamed_text, key, implied=0.9, named=0.9, limit=4) == [(0.5, False)]
     assert _select_statutes(unnamed_text, key, implied=0.0, named=0.0, limit=2) == unnamed_text[:2]
+
+
+def test_a_weak_best_candidate_below_the_floor_is_not_proposed():
+    from routing.classifier import _select_statutes
+
+    unnamed_text = [(0.5, False), (0.3, False)]
+    assert _select_statutes(unnamed_text, lambda c: c, implied=0.9, named=0.9, limit=4, floor=0.6) == []
+    assert _select_statutes(unnamed_text, lambda c: c, implied=0.9, named=0.9, limit=4, floor=0.4) == [(0.5, False)]
+    named_text = [(0.1, True), (0.05, False)]  # a named statute is proposed whatever its score
+    assert _select_statutes(named_text, lambda c: c, implied=0.9, named=0.9, limit=4, floor=0.6) == [(0.1, True)]
+
+
+def test_the_sectors_usual_agencies_are_learned_from_the_labels(router):
+    usual = router.sector_agencies
+    assert usual is not None
+    assert next(iter(usual["biohealth"])) == "보건복지부"
+    assert next(iter(usual["fintech"])) == "금융위원회"
+    assert sum(usual["ai"].values()) <= 1.0 + 1e-9
+
+
+def test_a_short_text_gets_its_sectors_usual_agency_with_a_reason(router):
+    from routing.classifier import _A_SECTOR_USUAL
+
+    analysis = router.analyse(["원격진료가 막혀 있어서"])[0]
+    features = router._matrix([analysis])
+    assert router.agency_model is not None and router.sector_model is not None
+    ev = router._evidence(
+        analysis,
+        router.agency_model.predict_proba(features)[0],
+        router._statute_probabilities(features)[0],
+        router.sector_model.predict_proba(features)[0],
+    )
+    router._score_statutes(ev)
+    router._agency_features(ev)
+    welfare = ev.agencies["보건복지부"]
+    assert welfare.features[_A_SECTOR_USUAL] > max(
+        a.features[_A_SECTOR_USUAL] for name, a in ev.agencies.items() if name != "보건복지부"
+    )
+    assert any("분야 건의를 주로 처리하는 기관" in reason for reason in welfare.suggestion.reasons)
+
+
+def test_a_model_of_an_older_version_is_refused_with_a_retrain_message(router, tmp_path):
+    from dataclasses import replace
+
+    from routing.classifier import MODEL_VERSION
+
+    path = tmp_path / "old.joblib"
+    save_router(replace(router, version=MODEL_VERSION - 1), path)
+    with pytest.raises(ValueError, match="retrain"):
+        load_router(path)
+
+
+def test_weak_agencies_come_after_the_sectors_usual_agencies():
+    from routing.classifier import AgencySuggestion, _AgencyCandidate, _Evidence, _rank_agencies
+
+    ev = _Evidence()
+    for name, score in (("보건복지부", 0.7), ("법원행정처", 0.04), ("식품의약품안전처", 0.02)):
+        ev.agencies[name] = _AgencyCandidate(AgencySuggestion(name, score))
+    ev.usual = ["보건복지부", "식품의약품안전처"]
+    assert [a.name for a in _rank_agencies(ev, 0.05)] == ["보건복지부", "식품의약품안전처", "법원행정처"]
+    assert [a.name for a in _rank_agencies(ev, 0.0)] == ["보건복지부", "법원행정처", "식품의약품안전처"]
+    # the best agency stays first however unsure: the cut-off only reorders the ones after it
+    assert _rank_agencies(ev, 0.9)[0].name == "보건복지부"
+
+
+def test_conditional_logit_learns_which_evidence_picks_the_one_right_candidate():
+    from routing.classifier import _fit_conditional_logit
+
+    rng = np.random.default_rng(7)
+    candidates, answers = [], []
+    for _ in range(60):
+        x = rng.random((5, 2))  # column 0 decides, column 1 is noise
+        candidates.append(x)
+        answers.append(int(np.argmax(x[:, 0])))
+    w = _fit_conditional_logit(candidates, answers, l2=0.1)
+    assert w[0] > 0 and abs(w[1]) < w[0]
+    assert sum(int(np.argmax(x @ w)) == a for x, a in zip(candidates, answers, strict=True)) >= 55
+
+
+def test_fitted_agency_scores_share_one_place_among_a_texts_candidates(index):
+    fitted = Router(index=index, retriever=None, agencies=AgencyNames.from_files(), law_sectors={}).fit(
+        _dev_like_items()
+    )
+    assert fitted.agency_softmax and fitted.agency_cut is not None
+    routing = fitted.route("선불 충전금 한도 때문에 간편결제가 어렵습니다")
+    assert routing.agencies[0].name == "금융위원회"
+    assert sum(a.score for a in routing.agencies) <= 1.0 + 1e-9

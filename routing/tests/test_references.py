@@ -110,3 +110,15 @@ def test_empty_and_emoji_only_text_yield_nothing(index):
 def test_very_long_text_is_cut_not_rejected(index):
     result = extract_references("의료법 " + "가" * 100_000, index)
     assert result.statute_ids() == ["001788"]
+
+
+def test_governing_laws_are_the_laws_of_named_decrees_and_rules(index):
+    result = extract_references("개인정보보호법 시행령 제14조의2와 전자금융감독규정상 망분리", index)
+    assert index.records[result.governing_laws(index)[0]].name == "개인정보 보호법"
+    assert index.records[result.governing_laws(index)[1]].name == "전자금융거래법"
+
+
+def test_governing_laws_leave_out_a_law_the_text_names_itself(index):
+    result = extract_references("「의료법」 제33조와 같은 법 시행령 제5조", index)
+    assert result.governing_laws(index) == []
+    assert extract_references("원격진료가 막혀 있습니다", index).governing_laws(index) == []

@@ -89,6 +89,13 @@ def test_derived_alias_takes_initials_of_compound():
     assert "전금법" in derived_aliases("전자금융거래법")
 
 
+def test_derived_alias_joins_the_subject_and_the_matter_of_a_long_name():
+    assert "산업기술보호법" in derived_aliases("산업기술의 유출방지 및 보호에 관한 법률")
+    assert "신용정보보호법" in derived_aliases("신용정보의 이용 및 보호에 관한 법률")
+    assert "외감법" in derived_aliases("주식회사 등의 외부감사에 관한 법률")
+    assert "의료법" not in derived_aliases("의료기기산업 육성 및 혁신의료기기 지원법")  # no 에 관한: no such rule
+
+
 def test_derived_alias_never_produces_ordinary_words():
     assert "개정법" not in derived_aliases("개인정보 보호법")
     assert "금지법" not in derived_aliases("금융지주회사법")
@@ -143,3 +150,12 @@ def test_from_database_reads_regulations_models_when_they_exist():
     statute_model.objects.create(law_id="001788", name="의료법", kind="법률", agency=agency)
     index = StatuteIndex.from_database()
     assert index.by_name("의료법").ministry == "보건복지부"
+
+
+def test_governing_law_of_a_decree_and_of_an_administrative_rule(index):
+    assert index.governing_law("004482") == "001788"  # 의료법 시행령 → 의료법
+    rule = index.by_name("전자금융감독규정")
+    assert rule is not None and index.governing_law(rule.law_id) == "010199"  # → 전자금융거래법
+    assert index.law_of(rule.law_id) == rule.law_id  # a 고시 stays a statute of its own for law_of
+    assert index.governing_law("001788") is None  # a law implements no other law
+    assert index.governing_law("없는 id") is None
