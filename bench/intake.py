@@ -243,6 +243,22 @@ def fill(total: int, agency: Agency, tag: str) -> None:
             cursor.execute("VACUUM ANALYZE barriers_barrier")
 
 
+def wait_for_server(server: subprocess.Popen) -> None:
+    """Wait (at most a minute) until the gunicorn started as ``server`` answers /healthz."""
+    for _ in range(300):
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited ({server.returncode}): is port {PORT} taken?")
+        try:
+            probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
+            probe.request("GET", "/healthz")
+            if probe.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not answer /healthz")
+
+
 def main() -> None:
     if connection.vendor != "postgresql":
         print("warning: not PostgreSQL; figures are not comparable with the target", file=sys.stderr)
@@ -270,19 +286,7 @@ def main() -> None:
     )
     CPU_ROOTS["web"], CPU_ROOTS["db"] = server.pid, postmaster_pid()
     try:
-        for _ in range(300):
-            if server.poll() is not None:
-                raise SystemExit(f"gunicorn exited ({server.returncode}): is port {PORT} taken?")
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
-                probe.request("GET", "/healthz")
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not answer /healthz")
+        wait_for_server(server)
         filers, city = ctx["filers"], [ctx["city"]]
         print(
             f"gunicorn gthread workers={WORKERS} threads=4, {CLIENTS} clients, database={connection.vendor}, "

@@ -13,10 +13,8 @@ p50/p95/p99 and the CPU time gunicorn and PostgreSQL spent per request, with the
 
 from __future__ import annotations
 
-import http.client
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,19 +36,7 @@ def main() -> None:
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     intake.CPU_ROOTS["web"], intake.CPU_ROOTS["db"] = server.pid, postmaster_pid()
     try:
-        for _ in range(300):
-            if server.poll() is not None:
-                raise SystemExit(f"gunicorn exited ({server.returncode}): is port {intake.PORT} taken?")
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", intake.PORT, timeout=1)
-                probe.request("GET", "/healthz")
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise SystemExit("gunicorn did not answer /healthz")
+        intake.wait_for_server(server)
         city = [ctx["city"]]
         print(
             f"{Barrier.objects.count():,} barriers; gunicorn gthread workers={intake.WORKERS} threads=4, "

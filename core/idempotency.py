@@ -186,14 +186,7 @@ def _claim(*, principal: str, scope: str, key: str, fingerprint: str) -> Idempot
             field=HEADER,
         )
     if record.state == IdempotencyKey.IN_FLIGHT:
-        response = _error(
-            409,
-            "idempotency_request_in_flight",
-            _("같은 Idempotency-Key의 요청을 아직 처리하고 있습니다. 잠시 후 다시 보내세요."),
-            field=HEADER,
-        )
-        response["Retry-After"] = "1"
-        return response
+        return _in_flight()
     return _replay(record)
 
 
@@ -204,12 +197,7 @@ def _claim_once_more(*, principal: str, scope: str, key: str, fingerprint: str) 
                 principal=principal, scope=scope, key=key, fingerprint=fingerprint, started_at=timezone.now()
             )
     except IntegrityError:
-        return _error(
-            409,
-            "idempotency_request_in_flight",
-            _("같은 Idempotency-Key의 요청을 아직 처리하고 있습니다. 잠시 후 다시 보내세요."),
-            field=HEADER,
-        )
+        return _in_flight()
 
 
 def _in_flight() -> JsonResponse:

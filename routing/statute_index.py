@@ -432,16 +432,21 @@ def derived_aliases(name: str) -> set[str]:
     return {a for a in aliases if a not in _ALIAS_STOPLIST and squeeze(a) != full and len(a) >= 3}
 
 
-def read_curated_aliases(path: Path) -> Iterator[tuple[str, str]]:
-    """``alias<TAB>official name`` lines; ``#`` starts a comment."""
+def _data_lines(path: Path) -> Iterator[str]:
+    """The lines of a curated data file that carry data (blank lines and ``#`` comments skipped)."""
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             line = line.rstrip("\n")
-            if not line.strip() or line.startswith("#"):
-                continue
-            alias, _, name = line.partition("\t")
-            if alias.strip() and name.strip():
-                yield alias.strip(), name.strip()
+            if line.strip() and not line.startswith("#"):
+                yield line
+
+
+def read_curated_aliases(path: Path) -> Iterator[tuple[str, str]]:
+    """``alias<TAB>official name`` lines; ``#`` starts a comment."""
+    for line in _data_lines(path):
+        alias, _, name = line.partition("\t")
+        if alias.strip() and name.strip():
+            yield alias.strip(), name.strip()
 
 
 def read_extra_rules(path: Path) -> Iterator[StatuteRecord]:
@@ -450,34 +455,26 @@ def read_extra_rules(path: Path) -> Iterator[StatuteRecord]:
     Columns: ``name<TAB>kind<TAB>ministry<TAB>parent law name<TAB>aliases (;)``. Their ids are
     ``rule:<name>`` so they never collide with corpus law ids.
     """
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            line = line.rstrip("\n")
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = (line.split("\t") + [""] * 5)[:5]
-            name, kind, ministry, _parent, aliases = (p.strip() for p in parts)
-            if name:
-                yield StatuteRecord(
-                    law_id=f"rule:{name}",
-                    name=name,
-                    kind=kind or "행정규칙",
-                    ministry=ministry,
-                    aliases=tuple(a for a in aliases.split(";") if a),
-                )
+    for line in _data_lines(path):
+        parts = (line.split("\t") + [""] * 5)[:5]
+        name, kind, ministry, _parent, aliases = (p.strip() for p in parts)
+        if name:
+            yield StatuteRecord(
+                law_id=f"rule:{name}",
+                name=name,
+                kind=kind or "행정규칙",
+                ministry=ministry,
+                aliases=tuple(a for a in aliases.split(";") if a),
+            )
 
 
 def read_extra_rule_parents(path: Path) -> Iterator[tuple[str, str]]:
     """(rule id, name of the law it implements) for the rows of ``extra_rules.tsv`` naming one."""
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            line = line.rstrip("\n")
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = (line.split("\t") + [""] * 5)[:5]
-            name, parent = parts[0].strip(), parts[3].strip()
-            if name and parent:
-                yield f"rule:{name}", parent
+    for line in _data_lines(path):
+        parts = (line.split("\t") + [""] * 5)[:5]
+        name, parent = parts[0].strip(), parts[3].strip()
+        if name and parent:
+            yield f"rule:{name}", parent
 
 
 def iter_corpus(path: Path) -> Iterator[StatuteRecord]:
