@@ -185,23 +185,13 @@ def reason_codes(request: HttpRequest) -> list[ReasonCodeOut]:
 def list_barriers(request: HttpRequest, filters: Query[ListFilter]) -> HttpResponse:
     qf = _queue_filter(filters)
     moment = timezone.now()
-
-    def build() -> Any:
-        qs = selectors.barriers_for_user(request.user)
-        if qf.status:
-            qs = qs.filter(status=qf.status)
-        if qf.sector:
-            qs = qs.filter(sectors__code=qf.sector)
-        if qf.agency_id:
-            qs = qs.filter(lead_agency_id=qf.agency_id)
-        if qf.overdue:
-            qs = selectors.overdue_barriers(as_of=moment).filter(pk__in=qs.values("pk"))
-        if qf.q:
-            qs = qs.filter(title__icontains=qf.q)
-        return qs.order_by("-created_at", "-pk")
-
     # The overdue filter compares with the time: its SQL is compiled afresh for each request.
-    return _page(build, request, filters, key=None if qf.overdue else ("list", qf))
+    return _page(
+        lambda: selectors.visible_barriers(request.user, filters=qf, as_of=moment),
+        request,
+        filters,
+        key=None if qf.overdue else ("list", qf),
+    )
 
 
 @router.get("/queue", response={200: BarrierPageOut, **ERRORS}, summary="담당자 업무 목록(긴급도순)")

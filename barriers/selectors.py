@@ -124,6 +124,23 @@ def _prefetch_links(barrier: Barrier) -> None:
         prefetched_cache[name] = prefetched
 
 
+def visible_barriers(user: Any, *, filters: QueueFilter, as_of: dt.datetime) -> QuerySet[Barrier]:
+    """What ``user`` may see, narrowed by ``filters`` (the overdue filter as of ``as_of``), newest
+    first: the "my barriers" list of the API."""
+    qs = barriers_for_user(user)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.sector:
+        qs = qs.filter(sectors__code=filters.sector)
+    if filters.agency_id:
+        qs = qs.filter(lead_agency_id=filters.agency_id)
+    if filters.overdue:
+        qs = overdue_barriers(as_of=as_of).filter(pk__in=qs.values("pk"))
+    if filters.q:
+        qs = qs.filter(title__icontains=filters.q)
+    return qs.order_by("-created_at", "-pk")
+
+
 def overdue_barriers(*, as_of: dt.datetime | None = None) -> QuerySet[Barrier]:
     """Open barriers whose running step is past its due time, most overdue first."""
     moment = as_of or timezone.now()
