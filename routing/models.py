@@ -83,6 +83,10 @@ class RoutingDecision(models.Model):
     # Agency names in rank order: the lead first, then co-operating agencies.
     agency_names = models.JSONField(_("확정 기관"), default=list)
     statutes = models.JSONField(_("확정 법령"), default=list)
+    # False when the triage went through a form without the statutes field (the barrier page's
+    # own triage form, the API): the sector and agencies are confirmed, the statutes are unknown
+    # (not "none"), so retraining must not learn "no statute" from them.
+    statutes_confirmed = models.BooleanField(_("법령 확정 여부"), default=True)
     articles = models.JSONField(_("확정 조문"), default=list)
     created_at = models.DateTimeField(_("확정 시각"), auto_now_add=True)
 

@@ -381,6 +381,44 @@ def accept_suggestion(*, barrier_id: int, actor: Any, expected_version: int | No
     )
 
 
+def record_triage_decision(
+    *,
+    barrier: Barrier,
+    actor: Any,
+    sector_codes: list[str],
+    lead_agency: Agency,
+    cooperating_agencies: Iterable[Agency] = (),
+) -> RoutingDecision:
+    """Keep what the city confirmed at a triage (any path) beside what was proposed.
+
+    Runs inside the triage's transaction (``barriers.signals.barrier_triaged``). The statutes are
+    left unconfirmed: only the routing proposal's form asks for them (``triage_with_routing``).
+    """
+    suggestion = RoutingSuggestion.objects.select_for_update().filter(barrier_id=barrier.pk).first()
+    accepted = bool(suggestion and suggestion.sector in sector_codes and suggestion.top_agency_name == lead_agency.name)
+    decision = RoutingDecision.objects.create(
+        barrier=barrier,
+        suggestion=suggestion,
+        actor=actor,
+        accepted_as_proposed=accepted,
+        proposed_sector=suggestion.sector if suggestion else "",
+        proposed_agency=suggestion.top_agency_name if suggestion else "",
+        sector=sector_codes[0] if sector_codes else "",
+        lead_agency=lead_agency,
+        agency_names=[lead_agency.name, *(a.name for a in cooperating_agencies if a.pk != lead_agency.pk)],
+        statutes=[],
+        statutes_confirmed=False,
+    )
+    if suggestion is not None:
+        _mark_suggestion(suggestion, accepted=accepted)
+    return decision
+
+
+def _mark_suggestion(suggestion: RoutingSuggestion, *, accepted: bool) -> None:
+    suggestion.status = SuggestionStatus.ACCEPTED if accepted else SuggestionStatus.CORRECTED
+    suggestion.save(update_fields=["status", "updated_at"])
+
+
 @transaction.atomic
 def triage_with_routing(
     *,
@@ -395,7 +433,7 @@ def triage_with_routing(
     expected_version: int | None = None,
 ) -> Barrier:
     """Triage through ``barriers.services.triage_barrier`` and keep what the official confirmed
-    (accepted as proposed, or corrected) as a training signal."""
+    (accepted as proposed, or corrected) — statutes included — as a training signal."""
     barrier = Barrier.objects.filter(pk=barrier_id).first()
     if barrier is None or not can(actor, "barrier.view", barrier):
         raise NotFound(_("규제 애로를 찾을 수 없습니다."))
@@ -418,30 +456,19 @@ def triage_with_routing(
         note=note,
         expected_version=expected_version,
     )
-    suggestion = RoutingSuggestion.objects.select_for_update().filter(barrier_id=barrier_id).first()
+    # The triage wrote the decision (barrier_triaged); this form also confirmed the statutes.
+    decision = RoutingDecision.objects.filter(barrier_id=barrier_id).order_by("-pk").select_related("suggestion")[0]
+    suggestion = decision.suggestion
     proposed_statutes = [s["name"] for s in suggestion.statutes] if suggestion else []
-    accepted = bool(
-        suggestion
-        and suggestion.sector == sector_code
-        and suggestion.top_agency_name == lead_agency.name
-        and set(proposed_statutes) == set(confirmed_statutes)
-    )
-    RoutingDecision.objects.create(
-        barrier=triaged,
-        suggestion=suggestion,
-        actor=actor,
-        accepted_as_proposed=accepted,
-        proposed_sector=suggestion.sector if suggestion else "",
-        proposed_agency=suggestion.top_agency_name if suggestion else "",
-        sector=sector_code,
-        lead_agency=lead_agency,
-        agency_names=[lead_agency.name, *(a.name for a in cooperating)],
-        statutes=confirmed_statutes,
-        articles=[a for a in (suggestion.articles if suggestion else []) if a.split(" 제")[0] in confirmed_statutes],
-    )
-    if suggestion is not None:
-        suggestion.status = SuggestionStatus.ACCEPTED if accepted else SuggestionStatus.CORRECTED
-        suggestion.save(update_fields=["status", "updated_at"])
+    decision.statutes = confirmed_statutes
+    decision.statutes_confirmed = True
+    decision.articles = [
+        a for a in (suggestion.articles if suggestion else []) if a.split(" 제")[0] in confirmed_statutes
+    ]
+    decision.accepted_as_proposed = decision.accepted_as_proposed and set(proposed_statutes) == set(confirmed_statutes)
+    decision.save(update_fields=["statutes", "statutes_confirmed", "articles", "accepted_as_proposed"])
+    if suggestion is not None and not decision.accepted_as_proposed:
+        _mark_suggestion(suggestion, accepted=False)
     refresh_for_barrier(barrier_id=barrier_id)
     return triaged
 

@@ -48,6 +48,7 @@ from barriers.services._core import (
     stop_clock,
 )
 from barriers.services.intake import _sectors
+from barriers.signals import barrier_triaged
 from barriers.transitions import OPEN
 from core.business_days import Counting, Period
 from core.errors import Conflict, ValidationFailed
@@ -125,6 +126,16 @@ def triage_barrier(
     else:
         sectors = list(barrier.sectors.all())
     remember_sectors(barrier, sectors)
+    # Every triage path (the barrier page, the API, the routing proposal) tells routing what the
+    # city confirmed: that is the training signal for the next model.
+    barrier_triaged.send(
+        sender=Barrier,
+        barrier=barrier,
+        actor=actor,
+        sectors=sectors,
+        lead_agency=lead,
+        cooperating_agencies=cooperating,
+    )
     return barrier
 
 

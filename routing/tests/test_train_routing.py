@@ -46,6 +46,15 @@ def test_undecided_and_withdrawn_barriers_teach_nothing(routing_on, sectors, sub
     assert confirmed_items() == []
 
 
+def test_a_triage_that_confirmed_no_statutes_is_not_a_training_item(routing_on, sectors, submit, city_official, agency):
+    from barriers import services as barrier_services
+
+    barrier = submit(body=MEDICAL)
+    barrier_services.triage_barrier(barrier_id=barrier.pk, actor=city_official, kind="proposal", lead_agency=agency)
+    # the statutes are unknown, not "none": as a label it would teach every statute model "no"
+    assert confirmed_items() == []
+
+
 def test_if_missing_keeps_a_usable_model(tmp_path, small_router):
     out = tmp_path / "router.joblib"
     save_router(small_router, out)

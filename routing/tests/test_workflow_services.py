@@ -135,6 +135,38 @@ def test_a_correction_is_stored_when_the_official_chooses_otherwise(
     assert RoutingSuggestion.objects.get(barrier=barrier).status == SuggestionStatus.CORRECTED
 
 
+def test_a_triage_outside_the_proposal_form_still_keeps_the_decision(
+    routing_on, sectors, submit, city_official, health_ministry
+):
+    barrier = submit(body=MEDICAL)
+    # the barrier page's own triage form and the API call the barriers service directly
+    barrier_services.triage_barrier(
+        barrier_id=barrier.pk,
+        actor=city_official,
+        kind="proposal",
+        lead_agency=health_ministry,
+        sector_codes=["biohealth"],
+    )
+    decision = RoutingDecision.objects.get(barrier=barrier)
+    assert (decision.sector, decision.lead_agency, decision.agency_names) == (
+        "biohealth",
+        health_ministry,
+        ["보건복지부"],
+    )
+    assert decision.accepted_as_proposed and not decision.statutes_confirmed and decision.statutes == []
+    assert RoutingSuggestion.objects.get(barrier=barrier).status == SuggestionStatus.ACCEPTED
+
+
+def test_a_triage_choosing_another_agency_marks_the_proposal_corrected(
+    routing_on, sectors, submit, city_official, agency
+):
+    barrier = submit(body=MEDICAL)
+    barrier_services.triage_barrier(barrier_id=barrier.pk, actor=city_official, kind="proposal", lead_agency=agency)
+    decision = RoutingDecision.objects.get(barrier=barrier)
+    assert not decision.accepted_as_proposed and decision.proposed_agency == "보건복지부"
+    assert RoutingSuggestion.objects.get(barrier=barrier).status == SuggestionStatus.CORRECTED
+
+
 def test_accept_is_refused_when_the_proposed_agency_is_not_registered(routing_on, sectors, submit, city_official):
     barrier = submit(body=MEDICAL)  # no 보건복지부 row in this database
     with pytest.raises(ValidationFailed) as err:

@@ -29,7 +29,9 @@ def confirmed_items() -> list[LabelledBarrier]:
     from routing.models import RecurringMembership
     from routing.selectors import confirmed_decisions
 
-    decisions = list(confirmed_decisions())
+    # A triage that did not confirm statutes says nothing about them; as a labelled barrier with
+    # no statutes it would teach every statute model "not this one". Those decisions stay out.
+    decisions = [d for d in confirmed_decisions() if d.statutes_confirmed and d.sector]
     groups = dict(
         RecurringMembership.objects.filter(barrier_id__in=[d.barrier_id for d in decisions]).values_list(
             "barrier_id", "regulation_id"
