@@ -174,6 +174,123 @@ def append_event(
     return event
 
 
+@dataclass(frozen=True)
+class ChainStartSql:
+    """The INSERT of a new barrier's first event, for the statement that inserts the barrier
+    (``chain_start_sql``): ``sql`` with its ``params``; ``event`` is the event as written, its
+    ``pk``, ``barrier_id`` and ``hash`` set by ``finish`` from what the statement returned."""
+
+    sql: str
+    params: list[Any]
+    event: BarrierEvent
+
+    def finish(self, *, barrier: Barrier, event_id: int, event_hash_hex: str, db: str) -> BarrierEvent:
+        event = self.event
+        event.barrier = barrier
+        event.pk = event_id
+        event.hash = event_hash_hex
+        event._state.adding = False
+        event._state.db = db
+        # The database computed the hash over the bytes Python would hash: check that it did (a
+        # mismatch rolls the filing back instead of writing a chain that does not verify).
+        if event_hash(event) != event_hash_hex:
+            raise AssertionError(f"audit hash of the first event of barrier #{barrier.pk} computed differently")
+        return event
+
+
+def chain_start_sql(
+    connection: Any,
+    *,
+    source: str,
+    barrier_id: str,
+    kind: str,
+    verb: str,
+    actor: Any,
+    status: str,
+    now: dt.datetime,
+    data: dict[str, Any] | None = None,
+) -> ChainStartSql:
+    """``append_event(..., head=NEW_CHAIN)`` as SQL (PostgreSQL) for a statement whose
+    ``source`` (a CTE) yields the new barrier's id as ``barrier_id`` (e.g. ``new_barrier."id"``):
+    the barrier and its first event in one round trip. The id is known only inside the
+    statement, so the hash is taken there: SHA-256 over the canonical bytes with the id spliced
+    in where ``canonical`` writes it (``RETURNING`` gives back the event's id and hash)."""
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    event = BarrierEvent(
+        actor_id=actor_id,
+        kind=kind,
+        verb=verb,
+        from_status=status,
+        to_status=status,
+        note="",
+        data=_json_roundtrip(data or {}),
+        created_at=now,
+        seq=NEW_CHAIN.seq + 1,
+        actor_ref=actor_id,
+        note_digest=note_digest(""),
+        prev_hash=NEW_CHAIN.hash,
+    )
+    text = canonical(
+        barrier_id=0,
+        seq=NEW_CHAIN.seq + 1,
+        kind=kind,
+        verb=verb,
+        from_status=status,
+        to_status=status,
+        data=event.data,
+        created_at=now,
+        actor_ref=actor_id,
+        note_digest=event.note_digest,
+        prev_hash=NEW_CHAIN.hash,
+    )
+    # Keys are sorted: "actor" and "at" (a number and a time) come first, so the first
+    # '"barrier":0,' is the key itself (inside a JSON string a quote is always escaped).
+    head, marker, tail = text.partition(b'"barrier":0,')
+    if not marker:
+        raise AssertionError("canonical form without the barrier id")
+    template, fields = _chain_start_template(connection)
+    params: list[Any] = []
+    for field in fields:
+        if field.name == "hash":
+            params += [head + b'"barrier":', b"," + tail]
+        else:
+            params.append(field.get_db_prep_save(getattr(event, field.attname), connection))
+    sql = template.format(source=source, barrier_id=barrier_id)
+    return ChainStartSql(sql, params, event)
+
+
+# (database alias) → the first event's INSERT … SELECT with {source} and {barrier_id} left open,
+# and the fields whose values it takes, in order (building it cost more than running it).
+_CHAIN_START_TEMPLATES: dict[str, tuple[str, list[Any]]] = {}
+
+
+def _chain_start_template(connection: Any) -> tuple[str, list[Any]]:
+    cached = _CHAIN_START_TEMPLATES.get(connection.alias)
+    if cached is None:
+        meta = BarrierEvent._meta
+        quote = connection.ops.quote_name
+        columns, values, fields = [], [], []
+        for field in meta.local_concrete_fields:
+            if field.primary_key:
+                continue
+            columns.append(quote(field.column))
+            if field.name == "barrier":
+                values.append("{barrier_id}")
+                continue
+            fields.append(field)
+            if field.name == "hash":
+                values.append("encode(sha256(%s::bytea || convert_to({barrier_id}::text, 'UTF8') || %s::bytea), 'hex')")
+            else:
+                # Typed: in INSERT … SELECT an untyped literal would be taken as text.
+                values.append(f"%s::{field.db_type(connection)}")
+        template = (
+            f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {{source}} "
+            f"RETURNING {quote(meta.pk.column)}, {quote(meta.get_field('hash').column)}"
+        )
+        cached = _CHAIN_START_TEMPLATES[connection.alias] = (template, fields)
+    return cached
+
+
 def redact_notes(events: models.QuerySet[BarrierEvent], *, now: dt.datetime | None = None) -> int:
     """Erase the personal text of ``events`` (the note); the chain keeps verifying because it
     covers the note's digest, not the note. Returns how many notes were erased."""

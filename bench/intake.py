@@ -198,7 +198,25 @@ def run(
     web_ms, db_ms = ((cpu_after[i] - cpu_before[i]) / n * 1000 for i in (0, 1))
     load = os.getloadavg()[0]
     print(f"{'':<24} CPU per request: gunicorn {web_ms:5.1f} ms, PostgreSQL {db_ms:5.1f} ms  (load {load:.1f})")
+    PHASES[name] = (len(latencies) / wall, web_ms + db_ms)
     return latencies, results
+
+
+# name → (requests/s, CPU ms per request: gunicorn + PostgreSQL) of each phase run so far.
+PHASES: dict[str, tuple[float, float]] = {}
+
+
+def compare(name: str, ceilings: tuple[str, ...]) -> None:
+    """``name`` against each ceiling: its throughput as a share of the ceiling's (the target), and
+    the same from CPU per request — what the share would be on an otherwise idle machine,
+    where both are bound by the CPU; on a shared one the throughput share drifts with the load."""
+    rps, cpu = PHASES[name]
+    for ceiling in ceilings:
+        c_rps, c_cpu = PHASES[ceiling]
+        print(
+            f"{name} vs {ceiling}: {rps / c_rps:6.1%} of its requests/s, "
+            f"{c_cpu / cpu:6.1%} by CPU per request ({cpu:.1f} ms vs {c_cpu:.1f} ms)"
+        )
 
 
 def fill(total: int, agency: Agency, tag: str) -> None:
@@ -307,6 +325,7 @@ def main() -> None:
                 {"Idempotency-Key": secrets.token_hex(16)},
             ),
         )
+        compare("create barrier", ("ceiling: bare insert", "ceiling: insert at /api/"))
         ids = [json.loads(p)["id"] for s, p in created if s == 201]
         # All filers belong to one firm, so any of them may submit any draft: one shared pool.
         pool = iter(ids)

@@ -9,11 +9,12 @@ labelled statutes (a 시행령/시행규칙 counts as its law; labels outside th
 standalone 부령 — are counted as misses and their number printed), separately for texts citing no
 statute (implied) and texts citing one (explicit), and at the 시행령/시행규칙 level (a labelled
 decree or rule is found at k when the decree itself is among the first k decree candidates:
-each candidate law's decree and rule, in the law's order). Nothing here learns from labels, so no
-folds are needed: the corpus parts are built from the statute corpus alone (``--cache``: a joblib
-of an untrained router with the morpheme index, its own file by default; a router pickled
-without the profiles or the morpheme index gets them attached and saved; ``--rebuild``: from
-scratch).
+each candidate law's decree and rule, in the law's order; for ``candidates`` also, on the
+``+choice`` line, with first the one whose article matched best, ``LawCandidate.decree``).
+Nothing here learns from labels, so no folds are needed: the corpus parts are built from the
+statute corpus alone (``--cache``: a joblib of an untrained router with the morpheme index, its
+own file by default; a router pickled without the profiles, or without a morpheme index of the
+current settings, gets them attached and saved; ``--rebuild``: from scratch).
 
 Sources: ``articles`` (:meth:`ArticleRetriever.law_scores`, what the router reads today),
 ``profiles`` (:class:`CorpusProfiles` law profiles), ``morphemes`` (:class:`MorphemeRetriever`:
@@ -44,7 +45,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from routing.classifier import LabelledBarrier, Router, build_router, load_labelled  # noqa: E402
 from routing.references import extract_references  # noqa: E402
-from routing.retrieval import _iter_law_rows, candidate_laws, query_ngrams, same_analyzer  # noqa: E402
+from routing.retrieval import (  # noqa: E402
+    MORPHEME_DECREES,
+    MORPHEME_TEXT_CHARS,
+    _iter_law_rows,
+    candidate_laws,
+    query_ngrams,
+    same_analyzer,
+)
 from routing.statute_index import DECREE, RULE, StatuteIndex  # noqa: E402
 
 KS = (1, 3, 5, 10, 20)
@@ -117,9 +125,15 @@ def source_candidates(router: Router) -> Callable[[Sequence[str]], list[list[str
             profile_ngrams=shared,
             terms=[MORPHEMES[t] for t in texts],
         )
+        for text, row in zip(texts, found, strict=True):
+            DECREE_CHOICE[text] = {c.law_id: c.decree for c in row if c.decree}
         return [[c.law_id for c in row] for row in found]
 
     return ranked
+
+
+# text -> law id -> the candidate's decree choice (LawCandidate.decree), for the decree-level recall
+DECREE_CHOICE: dict[str, dict[str, str]] = {}
 
 
 # text -> its content morphemes: the router has them before retrieval (its own kiwipiepy pass),
@@ -145,13 +159,16 @@ def with_named(index: StatuteIndex, text: str, ranked: list[str]) -> list[str]:
     return list(seen)
 
 
-def decree_ranking(index: StatuteIndex, laws: list[str]) -> list[str]:
+def decree_ranking(index: StatuteIndex, laws: list[str], chosen: dict[str, str] | None = None) -> list[str]:
+    """Each law's 시행령 then 시행규칙, or first the one ``chosen`` names for the law."""
     out: list[str] = []
     for law_id in laws:
-        for role in (DECREE, RULE):
-            child = index.child(law_id, role)
-            if child is not None:
-                out.append(child)
+        children = [c for c in (index.child(law_id, DECREE), index.child(law_id, RULE)) if c is not None]
+        first = (chosen or {}).get(law_id)
+        if first in children:
+            children.remove(first)
+            children.insert(0, first)
+        out.extend(children)
     return out
 
 
@@ -178,8 +195,17 @@ def main() -> None:
     if getattr(router, "profiles", None) is None:
         router.attach_profiles()
         changed = True
-    if router.retriever is not None and getattr(router.retriever, "morpheme_index", None) is None:
-        router.retriever.attach_morphemes(_iter_law_rows(args.data / "statutes.jsonl.gz"))
+    morpheme_index = getattr(router.retriever, "morpheme_index", None)
+    stale = morpheme_index is not None and (
+        getattr(morpheme_index, "text_chars", 300) != MORPHEME_TEXT_CHARS
+        or bool(getattr(morpheme_index, "decree_articles", 0)) != MORPHEME_DECREES
+        or (MORPHEME_DECREES and getattr(morpheme_index, "decree_ids", None) is None)
+    )
+    if router.retriever is not None and (morpheme_index is None or stale):
+        built = time.process_time()
+        corpus_rows = _iter_law_rows(args.data / "statutes.jsonl.gz", decrees=MORPHEME_DECREES)
+        router.retriever.attach_morphemes(corpus_rows)
+        print(f"morpheme index: {time.process_time() - built:.1f} s CPU")
         changed = True
     if changed:
         args.cache.parent.mkdir(parents=True, exist_ok=True)
@@ -228,13 +254,19 @@ def main() -> None:
             values = recall_row([decree_ranking(index, r) for r in ranked], decree_gold)
             n = sum(1 for g in decree_gold if g)
             print(f"{'':12} {'  decree':9} " + "  ".join(f"{v:.3f}" for v in values) + f"   ({n} texts)")
+            if name == "candidates":
+                choice = [DECREE_CHOICE.get(texts[k]) for k in rows]
+                by_choice = [decree_ranking(index, r, c) for r, c in zip(ranked, choice, strict=True)]
+                values = recall_row(by_choice, decree_gold)
+                line = "  ".join(f"{v:.3f}" for v in values)
+                print(f"{'':12} {'  +choice':9} {line}   (LawCandidate.decree first)")
     print(f"load average now {os.getloadavg()[0]:.1f}")
     if args.cv:
         cross_validated_weights(router, items, texts, golds, args.cv)
 
 
 GRID_PROFILE = (0.25, 0.5, 1.0)
-GRID_MORPHEME = (0.25, 0.5, 1.0)
+GRID_MORPHEME = (0.25, 0.5, 0.75, 1.0)
 GRID_CITATION = (0.0, 0.1, 0.2, 0.3)
 
 

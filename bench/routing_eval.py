@@ -49,12 +49,12 @@ from routing.classifier import (  # noqa: E402
     LabelledBarrier,
     LawNameKeywords,
     Router,
-    RouterWeights,
     Routing,
     build_router,
     load_labelled,
 )
 from routing.near_duplicates import BarrierFeatures, LinkSettings, NearDuplicateIndex, bcubed, pairwise  # noqa: E402
+from routing.sector_model import SectorCorpus  # noqa: E402
 
 NEAR_MISSES = [
     ("D0007", "D0222"),
@@ -146,15 +146,7 @@ def main() -> None:
     for fold_no, (train, test) in enumerate(splits, start=1):
         t0 = time.perf_counter()
         train_items = [items[i] for i in train]
-        fold = Router(
-            index=router.index,
-            retriever=router.retriever,
-            agencies=router.agencies,
-            law_sectors=router.law_sectors,
-            weights=RouterWeights(),
-            name_keywords=router.name_keywords,
-            profiles=router.profiles,
-        ).fit(train_items, analyses=[analyses[i] for i in train])
+        fold = router.untrained().fit(train_items, analyses=[analyses[i] for i in train])
         print(f"fold {fold_no}/{args.folds}: fitted on {len(train)} in {time.perf_counter() - t0:.1f}s "
               f"(statute threshold {fold.statute_threshold}, floor {fold.statute_floor})", flush=True)  # fmt: skip
         for i in test:  # one at a time, as the submit task does (analysis included)
@@ -380,9 +372,7 @@ def _clustering_run(label, items, signatures, splits, weights) -> None:  # type:
 
 def _real(args: argparse.Namespace, router: Router, items: list[LabelledBarrier], analyses) -> None:  # type: ignore[no-untyped-def]
     """The router trained on the whole dev set, over real petitions and civic proposals."""
-    full = Router(index=router.index, retriever=router.retriever, agencies=router.agencies,
-                  law_sectors=router.law_sectors, weights=RouterWeights(), name_keywords=router.name_keywords,
-                  profiles=router.profiles).fit(items, analyses=analyses)  # fmt: skip
+    full = router.untrained().fit(items, analyses=analyses)
     texts = list(_real_texts(args.data / "real", args.real))
     t0, c0 = time.perf_counter(), time.process_time()
     routed = []
@@ -479,6 +469,8 @@ def _corpus_router(data: Path, cache: Path | None) -> Router:
             router.attach_profiles()
         if getattr(router, "name_keywords", None) is None:
             router.name_keywords = LawNameKeywords.build(router.index, router.retriever)
+        if getattr(router, "sector_corpus", None) is None:  # the stacked sector model's evidence
+            router.sector_corpus = SectorCorpus.from_router(router, data / "statutes-sectors.jsonl.gz")
         return router
     router = build_router(data)
     if cache is not None:

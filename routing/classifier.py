@@ -41,6 +41,19 @@ after the best one) are fitted on predictions for held-out inner folds grouped b
 label classifiers never saw. Every contribution is kept as a Korean reason. With too few
 labelled groups a-priori combiners are used.
 
+The agency features also come on a log scale (the classifier's probability for every ministry,
+not only its first few; the sector's norm) and as ranks (the best rank of the ministry's laws
+among the scored and the retrieved statutes, of its corpus profile among the ministries'): the
+conditional logit compares candidates, so ratios and ranks carry more than raw shares. After
+the best agency, an agency is proposed only with evidence of its own (a law of its among the
+candidates, named in the text, the classifier or the sector's norm at ≥ 5 %): sharing the text's
+vocabulary alone put unrelated bodies second and third for short texts. A second stage then
+rescores each statute candidate in the context of the text (:meth:`Router._rerank_features`:
+its first-stage score, rank and share of the text's best, the agency ranking's probability for
+its ministry and whether that ministry leads it, for a decree how its law fared and how often
+the labels pair them), a logistic regression fitted on the same inner-fold evidence; the
+proposal thresholds are chosen on its scores.
+
 Sector: a calibrated linear SVM over morpheme TF-IDF plus "statute tokens" (the laws named or
 retrieved, their sector in the sector subset and their ministry, and the two ministries whose
 corpus profile the text matches best), so a complaint about an unseen rule of a known law still
@@ -88,6 +101,7 @@ from routing.retrieval import (
     sector_subset_laws,
     tfidf_transform,
 )
+from routing.sector_model import SectorCorpus, SectorModel, input_from_analysis
 from routing.statute_index import DECREE, RULE, StatuteIndex
 
 SECTORS: tuple[str, ...] = ("fintech", "mobility", "robots", "ai", "biohealth", "other")
@@ -107,7 +121,9 @@ _SECTOR_SYNONYMS = {
     "bio_health": "biohealth",
     "sandbox_general": "",
 }
-MODEL_VERSION = 6  # 6: candidate laws fused from four corpus views (retrieval.candidate_laws)
+# 7: stacked sector model, second-stage statute reranker, agency log/rank features, decree
+# articles in the morpheme index
+MODEL_VERSION = 7
 _REPO = Path(__file__).resolve().parent.parent
 
 
@@ -380,10 +396,12 @@ class Router:
     statute_constant: dict[int, float] = field(default_factory=dict)  # labels seen always/never
     statute_combiner: tuple[np.ndarray, float] | None = None  # evidence → P(statute applies)
     agency_combiner: tuple[np.ndarray, float] | None = None  # evidence → P(competent agency)
+    statute_reranker: tuple[np.ndarray, float] | None = None  # second stage: candidates in context
     statute_threshold: float | None = None  # fitted with the combiner; else weights.statute_threshold
     statute_threshold_named: float | None = None  # the same for texts that name a statute themselves
     statute_floor: float | None = None  # the best candidate below its threshold is proposed from here
     agency_cut: float | None = None  # agencies scored below it come after the sector's usual agencies
+    agency_law_floor: float = 0.0  # law evidence an agency after the first needs (fitted)
     agency_softmax: bool = False  # agency scores: softmax over a text's candidates (fitted combiner)
     statute_counts: dict[str, int] | None = None  # law_id -> labelled barriers naming it
     decree_rates: dict[tuple[str, str], float] | None = None  # (law, role) -> P(decree | law), smoothed
@@ -393,6 +411,8 @@ class Router:
     statute_sectors: dict[str, np.ndarray] | None = None  # law -> sector distribution of its labels
     agency_sectors: dict[str, np.ndarray] | None = None  # primary agency -> sector distribution
     sector_agencies: dict[str, dict[str, float]] | None = None  # sector -> P(primary agency | sector)
+    sector_corpus: SectorCorpus | None = None  # label-free sector evidence (routing.sector_model)
+    sector_stack: SectorModel | None = None  # the stacked sector model; None: sector_model alone
     version: int = MODEL_VERSION
     trained_on: int = 0
 
@@ -497,6 +517,20 @@ class Router:
         """The label-free reading of texts (morphemes, references, retrieval); reusable across fits."""
         return self._analyse(texts)
 
+    def untrained(self) -> Router:
+        """A router sharing this one's label-free corpus parts with nothing learned yet
+        (cross-validation fits one per fold without rebuilding the corpus indexes)."""
+        return Router(
+            index=self.index,
+            retriever=self.retriever,
+            agencies=self.agencies,
+            law_sectors=self.law_sectors,
+            weights=RouterWeights(),
+            name_keywords=self.name_keywords,
+            profiles=self.profiles,
+            sector_corpus=self.sector_corpus,
+        )
+
     def fit(self, items: Sequence[LabelledBarrier], *, analyses: list[_Analysis] | None = None) -> Router:
         """Train the supervised parts on ``items`` (the corpus parts need no labels).
 
@@ -505,13 +539,21 @@ class Router:
         """
         if analyses is None:
             analyses = self._analyse([item.full_text for item in items])
-        self.statute_combiner = self.agency_combiner = None
+        self.statute_combiner = self.agency_combiner = self.statute_reranker = None
         self.statute_threshold = self.statute_threshold_named = self.statute_floor = self.agency_cut = None
+        self.agency_law_floor = 0.0
         self.agency_softmax = False
         if self.name_keywords is None:
             self.name_keywords = LawNameKeywords.build(self.index, self.retriever)
         self._fit_combiners(items, analyses)
         self._fit_learned(items, analyses)
+        self.sector_stack = None
+        if self.sector_corpus is not None:
+            self.sector_stack = SectorModel(self.sector_corpus, text_c=self.weights.sector_c).fit(
+                [input_from_analysis(self, a) for a in analyses],
+                [item.sector for item in items],
+                [item.cluster or item.id for item in items],
+            )
         self.trained_on = len(items)
         return self
 
@@ -660,8 +702,15 @@ class Router:
         sector_p = self.sector_model.predict_proba(features)
         agency_p = self.agency_model.predict_proba(features)
         statute_p = self._statute_probabilities(features)
+        stacked = (
+            self.sector_stack.predict_proba([input_from_analysis(self, a) for a in analyses])
+            if self.sector_stack is not None
+            else None
+        )
         return [
-            self._combine(analysis, sector_p[row], agency_p[row], statute_p[row])
+            self._combine(
+                analysis, sector_p[row], agency_p[row], statute_p[row], None if stacked is None else stacked[row]
+            )
             for row, analysis in enumerate(analyses)
         ]
 
@@ -848,12 +897,58 @@ class Router:
             a.features[_A_PROFILE] = analysis.profile_ministries.get(name, 0.0)
         ev.sectors, ev.agency_sectors = sectors, self.agency_sectors or {}
         ev.sector_agencies = self.sector_agencies or {}
+        ev.ministry_p = dict(ministry_p)
+        ordered = sorted(analysis.profile_ministries.items(), key=lambda kv: -kv[1])
+        ev.profile_rank = {name: rank for rank, (name, _share) in enumerate(ordered)}
         return ev
 
     def _score_statutes(self, ev: _Evidence) -> None:
         coef, intercept = self.statute_combiner or _DEFAULT_STATUTE_COMBINER
-        for c in ev.statutes.values():
-            c.suggestion.score = _sigmoid(float(c.features @ coef) + intercept)
+        for law_id, c in ev.statutes.items():
+            logit = float(c.features @ coef) + intercept
+            c.suggestion.score = _sigmoid(logit)
+            ev.first_stage[law_id] = logit
+
+    def _rerank_features(self, ev: _Evidence) -> dict[str, np.ndarray]:
+        """Second-stage features of each statute candidate: its first-stage evidence score against
+        the text's other candidates (rank, share of the best), the agency ranking's belief in its
+        ministry, and for a decree how its law fared."""
+        logits = ev.first_stage
+        order = sorted(logits, key=lambda x: -logits[x])
+        rank = {law_id: k for k, law_id in enumerate(order)}
+        laws_rank = {x: k for k, x in enumerate(x for x in order if not self.index.records[x].role)}
+        best = _sigmoid(logits[order[0]]) if order else 1.0
+        top_agency = max(ev.agencies.values(), key=lambda a: a.suggestion.score).suggestion.name if ev.agencies else ""
+        out = {}
+        for law_id, c in ev.statutes.items():
+            row = np.zeros(_N_RERANK_FEATURES)
+            score = _sigmoid(logits[law_id])
+            row[_R_LOGIT] = max(min(logits[law_id], 10.0), -10.0) / 5.0
+            row[_R_SCORE] = score
+            row[_R_SHARE] = score / best if best > 0 else 0.0
+            row[_R_RANK] = 1.0 / (1 + rank[law_id])
+            ministry = self.agencies.canonical_name(c.suggestion.ministry)
+            agency = ev.agencies.get(ministry)
+            row[_R_AGENCY] = agency.suggestion.score if agency is not None else 0.0
+            row[_R_TOP_AGENCY] = 1.0 if ministry and ministry == top_agency else 0.0
+            row[_R_EXPLICIT] = c.features[_S_EXPLICIT]
+            parent = self.index.law_of(law_id)
+            if parent != law_id:
+                row[_R_DECREE] = 1.0
+                if parent in logits:
+                    row[_R_PARENT] = _sigmoid(logits[parent])
+                    row[_R_PARENT_TOP] = 1.0 if laws_rank.get(parent) == 0 else 0.0
+                    row[_R_PARENT_RATE] = row[_R_PARENT] * c.features[_S_COOCCURS]
+            out[law_id] = row
+        return out
+
+    def _rerank_statutes(self, ev: _Evidence) -> None:
+        """Replace the first-stage statute scores by the second stage's (when fitted)."""
+        if self.statute_reranker is None or not ev.statutes:
+            return
+        coef, intercept = self.statute_reranker
+        for law_id, row in self._rerank_features(ev).items():
+            ev.statutes[law_id].suggestion.score = _sigmoid(float(row @ coef) + intercept)
 
     def _agency_features(self, ev: _Evidence) -> None:
         """Agency features that follow the (scored) statutes: each statute votes for its ministry."""
@@ -885,6 +980,20 @@ class Router:
         for name, a in ev.agencies.items():
             a.features[_A_SECTOR_AGREE] = float(ev.sectors @ ev.agency_sectors.get(name, uniform))
             a.features[_A_SECTOR_USUAL] = usual.get(name, 0.0)
+        law_rank: dict[str, float] = {}
+        retrieval_rank: dict[str, float] = {}
+        for rank, c in enumerate(ranked):
+            ministry = self.agencies.canonical_name(c.suggestion.ministry)
+            law_rank.setdefault(ministry, 1.0 / (1 + rank))
+            retrieval_rank[ministry] = max(retrieval_rank.get(ministry, 0.0), float(c.features[_S_RANK]))
+        scale = -math.log(_LOG_FLOOR)
+        for name, a in ev.agencies.items():
+            a.features[_A_LOG_CLASSIFIER] = 1 + math.log(max(ev.ministry_p.get(name, 0.0), _LOG_FLOOR)) / scale
+            a.features[_A_LOG_USUAL] = 1 + math.log(max(usual.get(name, 0.0), _LOG_FLOOR)) / scale
+            a.features[_A_LAW_RANK] = law_rank.get(name, 0.0)
+            a.features[_A_RETRIEVAL_RANK] = retrieval_rank.get(name, 0.0)
+            place = ev.profile_rank.get(name)
+            a.features[_A_PROFILE_RANK] = 1.0 / (1 + place) if place is not None else 0.0
 
     def _score_agencies(self, ev: _Evidence) -> None:
         coef, intercept = self.agency_combiner or _DEFAULT_AGENCY_COMBINER
@@ -899,19 +1008,34 @@ class Router:
             a.suggestion.score = _sigmoid(float(a.features @ coef) + intercept)
 
     def _combine(
-        self, analysis: _Analysis, sector_p: np.ndarray, agency_p: np.ndarray, statute_p: np.ndarray
+        self,
+        analysis: _Analysis,
+        sector_p: np.ndarray,
+        agency_p: np.ndarray,
+        statute_p: np.ndarray,
+        stacked_p: np.ndarray | None = None,
     ) -> Routing:
         assert self.sector_model is not None
-        w = self.weights
         classes = [normalize_sector(str(c)) for c in self.sector_model.classes_]
         sector_scores = dict.fromkeys(SECTORS, 0.0)
         for code, p in zip(classes, sector_p, strict=True):
             sector_scores[code] += float(p)
+        if stacked_p is not None:  # the stacked sector model (routing.sector_model), SECTORS order
+            sector_scores = {code: float(p) for code, p in zip(SECTORS, stacked_p, strict=True)}
         if not analysis.text:  # nothing to read: say so with a flat distribution
             sector_scores = dict.fromkeys(SECTORS, 1.0 / len(SECTORS))
 
         ev = self._evidence(analysis, agency_p, statute_p, sector_p)
+        return self._decide(analysis, ev, sector_scores)
+
+    def _decide(self, analysis: _Analysis, ev: _Evidence, sector_scores: dict[str, float]) -> Routing:
+        """Score the candidates of ``ev`` and choose the statutes and agencies to propose."""
+        w = self.weights
         self._score_statutes(ev)
+        # the agencies follow the first-stage statute scores; the second stage reads them back
+        self._agency_features(ev)
+        self._score_agencies(ev)
+        self._rerank_statutes(ev)
         ranked = sorted((c.suggestion for c in ev.statutes.values()), key=lambda s: -s.score)
         implied = self.statute_threshold if self.statute_threshold is not None else w.statute_threshold
         named = self.statute_threshold_named if self.statute_threshold_named is not None else implied
@@ -925,10 +1049,7 @@ class Router:
         )
         if not analysis.text:
             proposed = [s for s in proposed if s.explicit]
-
-        self._agency_features(ev)
-        self._score_agencies(ev)
-        ranked_agencies = _rank_agencies(ev, self.agency_cut or 0.0)
+        ranked_agencies = _rank_agencies(ev, self.agency_cut or 0.0, self.agency_law_floor)
         sector = max(sector_scores, key=lambda k: sector_scores[k])
         return Routing(
             sector, sector_scores, ranked_agencies[:5], proposed, analysis.refs, [s.law_id for s in ranked[:10]]
@@ -946,12 +1067,20 @@ class Router:
         groups = [i.cluster or i.id for i in items]
         if len(set(groups)) < 6 or len(items) < 30:
             return
+        self._fit_combiners_on(self._inner_evidences(items, analyses))
+
+    def _inner_evidences(
+        self, items: Sequence[LabelledBarrier], analyses: list[_Analysis]
+    ) -> list[tuple[_Evidence, LabelledBarrier]]:
+        """Each item's evidence as seen by label models fitted on the other inner folds (grouped)."""
+        groups = [i.cluster or i.id for i in items]
         evidences: list[tuple[_Evidence, LabelledBarrier]] = []
         for train, test in GroupKFold(n_splits=3).split(items, groups=groups):
             inner = replace(
                 self,
                 statute_combiner=None,
                 agency_combiner=None,
+                statute_reranker=None,
                 statute_threshold=None,
                 statute_threshold_named=None,
             )
@@ -963,6 +1092,10 @@ class Router:
             sector_p = inner.sector_model.predict_proba(features)
             for row, i in enumerate(test):
                 evidences.append((inner._evidence(analyses[i], agency_p[row], statute_p[row], sector_p[row]), items[i]))
+        return evidences
+
+    def _fit_combiners_on(self, evidences: list[tuple[_Evidence, LabelledBarrier]]) -> None:
+        """Fit the combiners, thresholds and cut-off on out-of-fold evidence (mutates it: scores)."""
         x, y = [], []
         for ev, item in evidences:
             gold = set(self._statute_ids(item.statutes))
@@ -973,53 +1106,62 @@ class Router:
             return
         model = LogisticRegression(C=1.0, max_iter=2000).fit(np.array(x), np.array(y))
         self.statute_combiner = (model.coef_[0].copy(), float(model.intercept_[0]))
-        # the proposal threshold that maximises statute F1 on the inner predictions
-        best_f1, best_t = -1.0, self.weights.statute_threshold
+        for ev, _item in evidences:
+            self._score_statutes(ev)
+        self._fit_agency_combiner(evidences)
+        # the second stage: each candidate against the text's other candidates and the agencies
+        x, y = [], []
+        for ev, item in evidences:
+            gold = set(self._statute_ids(item.statutes))
+            for law_id, row in self._rerank_features(ev).items():
+                x.append(row)
+                y.append(law_id in gold)
+        model = LogisticRegression(C=1.0, max_iter=2000).fit(np.array(x), np.array(y))
+        self.statute_reranker = (model.coef_[0].copy(), float(model.intercept_[0]))
         scored = []
         for ev, item in evidences:
-            self._score_statutes(ev)
+            self._rerank_statutes(ev)
             gold = set(self._statute_ids(item.statutes))
-            scored.append(
-                (
-                    [(c.suggestion.score, c.suggestion.explicit, law_id in gold) for law_id, c in ev.statutes.items()],
-                    len(gold),
-                )
-            )
+            cands = [(c.suggestion.score, c.suggestion.explicit, law_id in gold) for law_id, c in ev.statutes.items()]
+            scored.append((sorted(cands, key=lambda c: -c[0]), len(gold)))
+        self._fit_statute_thresholds(scored)
+
+    def _fit_statute_thresholds(self, ranked_scored: list[tuple[list[tuple[float, bool, bool]], int]]) -> None:
+        """The proposal thresholds (text naming a statute or not) and the floor that maximise
+        statute F1 over ``ranked_scored``: per text, its candidates (score, named, right) best first
+        and its number of gold statutes."""
+
+        def f1_of(implied: float, named: float, floor: float) -> float:
+            tp = fp = fn = 0
+            for cands, n_gold in ranked_scored:
+                got = _select_statutes(
+                    cands, lambda c: (c[0], c[1]), implied=implied, named=named,
+                    limit=self.weights.max_statutes, floor=floor,
+                )  # fmt: skip
+                hits = sum(hit for _s, _e, hit in got)
+                tp, fp, fn = tp + hits, fp + len(got) - hits, fn + n_gold - hits
+            return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
         grid = [float(t) for t in np.arange(0.1, 0.8, 0.05)]
-        ranked_scored = [(sorted(cands, key=lambda c: -c[0]), n_gold) for cands, n_gold in scored]
-        best_named = best_t
+        best_f1, best_t, best_named = -1.0, self.weights.statute_threshold, self.weights.statute_threshold
         for t_implied in grid:
             for t_named in grid:
-                tp = fp = fn = 0
-                for cands, n_gold in ranked_scored:
-                    got = _select_statutes(
-                        cands, lambda c: (c[0], c[1]), implied=t_implied, named=t_named, limit=self.weights.max_statutes
-                    )
-                    hits = sum(hit for _s, _e, hit in got)
-                    tp += hits
-                    fp += len(got) - hits
-                    fn += n_gold - hits
-                f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+                f1 = f1_of(t_implied, t_named, 0.0)
                 if f1 > best_f1:
                     best_f1, best_t, best_named = f1, t_implied, t_named
         self.statute_threshold, self.statute_threshold_named = best_t, best_named
         # then the floor under the best candidate of a text with none above its threshold
         best_floor, best_f1 = 0.0, -1.0
         for floor in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3):
-            tp = fp = fn = 0
-            for cands, n_gold in ranked_scored:
-                got = _select_statutes(
-                    cands, lambda c: (c[0], c[1]), implied=best_t, named=best_named,
-                    limit=self.weights.max_statutes, floor=floor,
-                )  # fmt: skip
-                hits = sum(hit for _s, _e, hit in got)
-                tp, fp, fn = tp + hits, fp + len(got) - hits, fn + n_gold - hits
-            f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+            f1 = f1_of(best_t, best_named, floor)
             if f1 > best_f1:
                 best_f1, best_floor = f1, floor
         self.statute_floor = best_floor
-        # agencies compete for one place (the primary competent agency): a conditional logit, the
-        # softmax over each text's candidates, fitted on the texts whose answer is a candidate
+
+    def _fit_agency_combiner(self, evidences: list[tuple[_Evidence, LabelledBarrier]]) -> None:
+        """Agencies compete for one place (the primary competent agency): a conditional logit, the
+        softmax over each text's candidates, fitted on the texts whose answer is a candidate; then
+        the confidence cut-off under which the sector's usual agencies are proposed first."""
         candidates, answers = [], []
         for ev, item in evidences:
             self._agency_features(ev)
@@ -1028,24 +1170,27 @@ class Router:
             if primary in names and len(names) > 1:
                 candidates.append(np.array([ev.agencies[name].features for name in names]))
                 answers.append(names.index(primary))
-        if len(candidates) < 10:
-            return
-        self.agency_combiner = (_fit_conditional_logit(candidates, answers), 0.0)
-        self.agency_softmax = True
-        # the confidence cut-off under which the sector's usual agencies are proposed first
+        if len(candidates) >= 10:
+            self.agency_combiner = (_fit_conditional_logit(candidates, answers), 0.0)
+            self.agency_softmax = True
         primaries = []
         for ev, item in evidences:
             self._score_agencies(ev)
             primaries.append(self.agencies.canonical_name(item.ministries[0]) if item.ministries else "")
-        best_cut, best_hits = 0.0, -1
-        for cut in _AGENCY_CUTS:
-            hits = 0
-            for (ev, _item), primary in zip(evidences, primaries, strict=True):
-                names = [a.name for a in _rank_agencies(ev, cut)[:3]]
-                hits += (names[:1] == [primary]) + (primary in names)
-            if hits > best_hits:
-                best_cut, best_hits = cut, hits
-        self.agency_cut = best_cut
+        if self.agency_combiner is None:
+            return
+        # with the weakest law evidence that still counts as support: the strictest that loses
+        # nothing (ties go to the stricter floor — fewer unrelated proposals)
+        best_cut, best_floor, best_hits = 0.0, 0.0, -1
+        for floor in _AGENCY_LAW_FLOORS:
+            for cut in _AGENCY_CUTS:
+                hits = 0
+                for (ev, _item), primary in zip(evidences, primaries, strict=True):
+                    names = [a.name for a in _rank_agencies(ev, cut, floor)[:3]]
+                    hits += (names[:1] == [primary]) + (primary in names)
+                if hits > best_hits or (hits == best_hits and floor > best_floor):
+                    best_cut, best_floor, best_hits = cut, floor, hits
+        self.agency_cut, self.agency_law_floor = best_cut, best_floor
 
 
 def _fit_conditional_logit(candidates: Sequence[np.ndarray], answers: Sequence[int], *, l2: float = 1.0) -> np.ndarray:
@@ -1069,16 +1214,35 @@ def _fit_conditional_logit(candidates: Sequence[np.ndarray], answers: Sequence[i
     return np.asarray(minimize(loss, start, jac=True, method="L-BFGS-B").x)
 
 
-def _rank_agencies(ev: _Evidence, cut: float) -> list[AgencySuggestion]:
+def _rank_agencies(ev: _Evidence, cut: float, law_floor: float = 0.0) -> list[AgencySuggestion]:
     """Agencies best first; after the best one, those scored below ``cut`` only after the usual
     agencies of the text's sectors (a weak guess from a stray profile match is worth less than
     the sector's norm)."""
     ranked = sorted((a.suggestion for a in ev.agencies.values()), key=lambda a: -a.score)
+    # after the best one, only agencies with some evidence of their own: a law of theirs among the
+    # candidates, named in the text, or the classifier or the sector's norm behind them (a ministry
+    # whose vocabulary the text merely shares is no proposal: 원격진료 → not 법원행정처)
+    ranked = ranked[:1] + [a for a in ranked[1:] if _supported(ev.agencies[a.name].features, law_floor)]
     sure = ranked[:1] + [a for a in ranked[1:] if a.score >= cut]
     taken = {a.name for a in sure}
     usual = [ev.agencies[name].suggestion for name in ev.usual if name in ev.agencies and name not in taken]
     taken.update(a.name for a in usual)
     return sure + usual + [a for a in ranked if a.name not in taken]
+
+
+_SUPPORT_FLOOR = 0.05  # classifier or sector-norm probability that counts as support of an agency
+
+
+def _supported(features: np.ndarray, law_floor: float = 0.0) -> bool:
+    """Whether an agency candidate has evidence beyond a shared vocabulary (see _rank_agencies):
+    a law of its scored above ``law_floor`` (fitted), named in the text, or the classifier or the
+    sector's norm behind it."""
+    return bool(
+        features[_A_STATUTE_MAX] > law_floor
+        or features[_A_MENTION] > 0
+        or features[_A_CLASSIFIER] >= _SUPPORT_FLOOR
+        or features[_A_SECTOR_USUAL] >= _SUPPORT_FLOOR
+    )
 
 
 def _select_statutes(
@@ -1119,9 +1283,19 @@ _A_STATUTE_MAX, _A_STATUTE_SUM, _A_EXPLICIT, _A_TOP_STATUTE, _A_MENTION, _A_CLAS
 _A_SECTOR_AGREE, _A_PROFILE = 7, 8
 # P(agency | the text's sectors): the sector's usual agencies, learned in-fold from the labels
 _A_SECTOR_USUAL = 9
-_N_AGENCY_FEATURES = 10
+# The same evidence on a log scale (a conditional logit compares candidates by ratios: 0.3 vs 0.03
+# matters more than 0.93 vs 0.90), and ranks: the best rank of the ministry's laws among the
+# scored statutes and among the retrieved ones, and of its profile among the ministries'.
+_A_LOG_CLASSIFIER, _A_LOG_USUAL, _A_LAW_RANK, _A_RETRIEVAL_RANK, _A_PROFILE_RANK = range(10, 15)
+_N_AGENCY_FEATURES = 15
+# Second-stage statute features (Router._rerank_features).
+_R_LOGIT, _R_SCORE, _R_SHARE, _R_RANK, _R_AGENCY, _R_TOP_AGENCY, _R_EXPLICIT, _R_DECREE = range(8)
+_R_PARENT, _R_PARENT_TOP, _R_PARENT_RATE = 8, 9, 10
+_N_RERANK_FEATURES = 11
+_LOG_FLOOR = 1e-3
 _SECTOR_AGENCIES_KEPT = 8  # usual agencies kept per sector
 _SECTOR_USUAL_CANDIDATES = 3  # of them, candidates of every text
+_AGENCY_LAW_FLOORS = (0.0, 0.05, 0.1, 0.15, 0.2)  # grid of the law evidence an agency needs (_supported)
 _AGENCY_CUTS = (0.0, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 0.4)  # grid of the agency confidence cut-off
 # A-priori combiners, used until there are enough labelled groups to fit them (see _fit_combiners).
 _DEFAULT_STATUTE_COMBINER = (
@@ -1137,7 +1311,7 @@ def _law_strength(features: np.ndarray) -> float:
     return float(max(features[_S_EXPLICIT], features[_S_LEARNED], features[_S_RETRIEVED] * features[_S_RANK]))
 
 
-_DEFAULT_AGENCY_COMBINER = (np.array([3.0, 1.0, 1.0, 0.5, 1.0, 2.5, 1.0, 0.5, 1.0, 1.0]), -3.0)
+_DEFAULT_AGENCY_COMBINER = (np.array([3.0, 1.0, 1.0, 0.5, 1.0, 2.5, 1.0, 0.5, 1.0, 1.0, 0, 0, 0, 0, 0]), -3.0)
 
 
 @dataclass
@@ -1161,6 +1335,9 @@ class _Evidence:
     agency_sectors: dict[str, np.ndarray] = field(default_factory=dict)  # of the model that made it
     sector_agencies: dict[str, dict[str, float]] = field(default_factory=dict)  # the same
     usual: list[str] = field(default_factory=list)  # the usual agencies of the text's sectors, best first
+    ministry_p: dict[str, float] = field(default_factory=dict)  # the text → agency classifier, every class
+    profile_rank: dict[str, int] = field(default_factory=dict)  # ministry → rank of its corpus profile
+    first_stage: dict[str, float] = field(default_factory=dict)  # statute → first-stage logit
 
     def agency(self, name: str) -> _AgencyCandidate:
         if name not in self.agencies:
@@ -1300,6 +1477,7 @@ def build_router(
     )
     router.attach_profiles()
     router.name_keywords = LawNameKeywords.build(index, retriever)
+    router.sector_corpus = SectorCorpus.from_router(router, data_dir / "statutes-sectors.jsonl.gz")
     return router
 
 

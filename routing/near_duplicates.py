@@ -13,6 +13,11 @@ public-sector 망분리). Linking has three steps:
   허가 or 규제; the frequencies are those of everything indexed so far, kept incrementally),
   plus optional agreement on statutes / articles and a penalty when both name different
   articles of the same law;
+- optionally a **term specificity** learned from barriers whose rule is known (``TermSpecificity``,
+  ``learn_specificity``): each gram's weight times the smoothed rate at which labelled texts
+  sharing it concern the same rule, so the filers' common vocabulary counts for less. Off unless
+  an index is given one (grouped 5-fold CV, bench/routing_cluster.py --specificity: B-cubed F1
+  0.698 → 0.715 with consolidation, precision 0.659 → 0.724);
 - a **group score**: the mean pair score over the members of each candidate group (average
   link). One lucky shared word with one member no longer pulls a text into a rule, and a
   paraphrase that shares a little with every member of the right group still joins it.
@@ -77,22 +82,65 @@ class LinkSettings:
     article_weight: float = 0.0
     conflict_penalty: float = 0.0
     # Mean pair score to a group on arrival. Chosen with merge_threshold by grouped 5-fold CV in
-    # bench/routing_cluster.py (per fold (0.1, 0.03), (0.08, 0.04), (0.15, 0.04), (0.1, 0.04),
-    # (0.1, 0.03)); linking alone, without consolidation, did best at 0.04–0.05.
+    # bench/routing_cluster.py (per fold (0.1, 0.03), (0.08, 0.035), (0.15, 0.035), (0.1, 0.035),
+    # (0.1, 0.035) from the grids there); linking alone, without consolidation, did best at 0.04–0.05.
     link_threshold: float = 0.1
     max_group_members: int = 30  # the most recent members a group score averages over (cost stays flat)
     # Consolidation (``NearDuplicateIndex.consolidate``): two groups whose members' mean pair score
     # reaches this are one rule. Linking one by one leaves paraphrases in separate groups when
     # the first texts of a rule happen to share few words; average-link merging of the groups
     # LSH puts side by side recovers many of them (bench/routing_cluster.py, grouped 5-fold CV:
-    # B-cubed P/R/F1 0.690/0.583/0.632 linking alone → 0.670/0.698/0.684). None switches it off.
-    merge_threshold: float | None = 0.03
+    # B-cubed P/R/F1 0.687/0.581/0.629 linking alone → 0.659/0.743/0.698). Four training folds of
+    # five chose 0.035 once the grid had it (0.03 and 0.04 before: F1 0.689). None switches it off.
+    merge_threshold: float | None = 0.035
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a and not b:
         return 0.0
     return len(a & b) / len(a | b)
+
+
+@dataclass(frozen=True)
+class TermSpecificity:
+    """How much a shared gram says that two barriers concern the same rule, learned from barriers
+    whose rule is known (``learn_specificity``): a multiplier on the gram's idf weight.
+
+    Idf alone cannot tell a rule's own words from the filers' common vocabulary of complaint
+    (건의, 스타트업, 사업, 지연 ...) that is rare enough to weigh a lot: counted over labelled
+    rules, the pairs of texts sharing such a word are seldom about the same rule, while the pairs
+    sharing a rule's own word are. The multiplier is that smoothed same-rule rate of the pairs
+    sharing the gram, to the power ``power``; a gram seen in fewer than two labelled texts (a new
+    rule's own words, most of them) gets the prior. The labels never reach the grams of unseen
+    rules directly, so it carries over to texts nobody labelled (bench/routing_cluster.py)."""
+
+    factors: dict[str, float] = field(default_factory=dict)
+    unseen: float = 1.0
+
+    def factor(self, gram: str) -> float:
+        return self.factors.get(gram, self.unseen)
+
+
+def learn_specificity(
+    labelled: Iterable[tuple[Iterable[str], str]], *, smoothing: float = 2.0, prior: float = 0.5, power: float = 0.5
+) -> TermSpecificity:
+    """``TermSpecificity`` from ``(grams, rule)`` pairs (e.g. ``BarrierFeatures.morphemes`` and
+    the cluster or recurring regulation). Per gram: (same-rule pairs + smoothing·prior) / (pairs +
+    smoothing) over the texts holding it, raised to ``power``. The three constants are fixed priors
+    (a pseudo-count of two pairs at an even rate, square root), not fitted to the dev set."""
+    by_gram: dict[str, Counter[str]] = {}
+    for grams, rule in labelled:
+        for gram in set(grams):
+            by_gram.setdefault(gram, Counter())[rule] += 1
+    factors = {}
+    for gram, rules in by_gram.items():
+        texts = sum(rules.values())
+        if texts < 2:
+            continue
+        pairs = texts * (texts - 1) / 2
+        same = sum(c * (c - 1) / 2 for c in rules.values())
+        factors[gram] = ((same + smoothing * prior) / (pairs + smoothing)) ** power
+    return TermSpecificity(factors, prior**power)
 
 
 class DocumentFrequencies:
@@ -104,9 +152,11 @@ class DocumentFrequencies:
     candidates of a long petition made linking cost more than routing it. ``squared_sum`` keeps
     its memo (until the next ``add``/``remove``) for the one-pair ``text_similarity``."""
 
-    def __init__(self) -> None:
+    def __init__(self, specificity: TermSpecificity | None = None) -> None:
+        self.specificity = specificity
         self.vocabulary: dict[str, int] = {}
         self._counts = np.zeros(1024, dtype=np.int64)
+        self._factors = np.ones(1024)  # each gram's TermSpecificity multiplier (1 without one)
         self.documents = 0
         self._squared: dict[str, float] = {}
         self._sums: dict[frozenset[str], float] = {}
@@ -116,13 +166,19 @@ class DocumentFrequencies:
         vocabulary = self.vocabulary
         if grow:
             grams = list(grams)
-            for gram in grams:
-                if gram not in vocabulary:
-                    vocabulary[gram] = len(vocabulary)
+            new = [g for g in dict.fromkeys(grams) if g not in vocabulary]
+            for gram in new:
+                vocabulary[gram] = len(vocabulary)
             if len(vocabulary) > len(self._counts):
-                grown = np.zeros(max(2 * len(self._counts), len(vocabulary)), dtype=np.int64)
+                size = max(2 * len(self._counts), len(vocabulary))
+                grown = np.zeros(size, dtype=np.int64)
                 grown[: len(self._counts)] = self._counts
                 self._counts = grown
+                factors = np.ones(size)
+                factors[: len(self._factors)] = self._factors
+                self._factors = factors
+            if self.specificity is not None and new:
+                self._factors[[vocabulary[g] for g in new]] = [self.specificity.factor(g) for g in new]
             return np.fromiter((vocabulary[g] for g in grams), dtype=np.int64)
         return np.fromiter((i for g in grams if (i := vocabulary.get(g)) is not None), dtype=np.int64)
 
@@ -150,17 +206,23 @@ class DocumentFrequencies:
         index = self.vocabulary.get(gram)
         return 0 if index is None else max(int(self._counts[index]), 0)
 
+    def factor(self, gram: str) -> float:
+        """The gram's ``TermSpecificity`` multiplier (1 without one)."""
+        return 1.0 if self.specificity is None else self.specificity.factor(gram)
+
     def idf(self, gram: str) -> float:
-        return math.log((self.documents + 1) / (self.count(gram) + 1)) + 1.0
+        """The gram's weight: inverse document frequency times its specificity multiplier."""
+        return (math.log((self.documents + 1) / (self.count(gram) + 1)) + 1.0) * self.factor(gram)
 
     def weights(self, ids: np.ndarray) -> np.ndarray:
         """The idf of each vocabulary id in ``ids`` (vectorised ``idf``)."""
         counts = np.maximum(self._counts[ids], 0)
-        return np.log((self.documents + 1) / (counts + 1)) + 1.0
+        idf = np.log((self.documents + 1) / (counts + 1)) + 1.0
+        return idf if self.specificity is None else idf * self._factors[ids]
 
-    def unknown_weight(self) -> float:
-        """The idf of a gram no indexed document holds."""
-        return math.log(self.documents + 1) + 1.0
+    def unknown_weight(self, gram: str | None = None) -> float:
+        """The weight of a gram no indexed document holds (``gram`` for its specificity)."""
+        return (math.log(self.documents + 1) + 1.0) * (1.0 if gram is None else self.factor(gram))
 
     def squared_idf(self, gram: str) -> float:
         value = self._squared.get(gram)
@@ -368,7 +430,13 @@ class NearDuplicateIndex:
         shared = np.bincount(rows, weights=squared * self._marks[grams], minlength=len(keys))
         self._marks[mine] = False
         own = frequencies.weights(mine)
-        own_norm = float(np.dot(own, own)) + (len(features.morphemes) - len(mine)) * frequencies.unknown_weight() ** 2
+        own_norm = float(np.dot(own, own))
+        if len(mine) < len(features.morphemes):  # grams no indexed barrier holds count in its norm
+            if frequencies.specificity is None:
+                own_norm += (len(features.morphemes) - len(mine)) * frequencies.unknown_weight() ** 2
+            else:
+                known = frequencies.vocabulary
+                own_norm += sum(frequencies.unknown_weight(g) ** 2 for g in features.morphemes if g not in known)
         denominator = np.sqrt(norms * own_norm)
         out = np.divide(shared, denominator, out=np.zeros(len(keys)), where=(shared > 0) & (denominator > 0))
         if _statutes_matter(self.settings):

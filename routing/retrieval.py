@@ -26,10 +26,25 @@ profiles (:class:`CorpusProfiles`) and :class:`MorphemeRetriever` (BM25 over the
 kiwipiepy morphemes, plus the laws the best articles quote), each source scaled to its best law.
 Measured with ``bench/routing_candidates.py`` (barriers-dev, 273 texts citing no statute, law
 level): recall@3 0.587 → 0.629, @10 0.744 → 0.798, @20 0.812 → 0.841 against the article n-grams
-alone. Tried and left out: longer article text (400/1000 characters: @10 ±0.01, @3 −0.01/−0.02),
-decree articles in the morpheme index (@10 +0.003 for twice the index and CPU), a definitions
-article (정의) weighted up (no gain at 1.5, worse at 3 and 5), the title repeated in the query
-(no gain), another sector boost or citation prior (1.5 helps @3 by 0.03 and costs @10 0.02).
+alone. Session 7: the morpheme index reads whole articles (up to ``MORPHEME_TEXT_CHARS``, was 300)
+and each law's 시행령/시행규칙 articles under the law, its title once (was twice), and weighs 0.75 in the
+fusion, the quoted laws 0.3 (the weights the training folds chose, grouped 5-fold CV): fused
+recall@1/3/5/10/20 0.380/0.629/0.698/0.792/0.835 → 0.371/0.642/0.750/0.810/0.840, held out under
+per-fold weights 0.373/0.624/0.693/0.785/0.833 → 0.360/0.617/0.735/0.803/0.851; decree level @3/@10
+0.413/0.698 → 0.429/0.778, and 0.603/0.778 when each candidate's decree or rule whose article
+matched best comes first (``LawCandidate.decree``). The index grows from ~1.0 to ~2.3 M entries
+(the pickled router +12 MB), its build from ~80 to ~165 CPU-seconds, and ``candidate_laws`` from
+~5.6 to ~6.7 CPU-ms a text (load 9 on 2 cores). Tried in session 7 and left out (law recall,
+fused): reciprocal-rank fusion instead of the weighted sum (k 10/30/60: @10 −0.006…+0.002, @3
+−0.04…+0.003); a bonus for a source's first one to three laws (±0.01); the ministry profile of each
+law's ministry as a prior (+0.01 @3, −0.01 @10/@20); a morpheme law profile (name, titles, purpose
+article 제1조, definitions article, in BM25 per law: alone @10 0.69–0.74, fused ±0.01); decree
+articles weighted ×0.7 (worse than ×1); terms in up to 5 % of the articles instead of 2 % (alone
+@10 +0.035, fused ±0.01, 50 % more index). Tried before and left out: longer article text in the
+character n-grams (400/1000 characters: @10 ±0.01, @3 −0.01/−0.02), decree articles in a morpheme
+index of 300 characters an article (@10 +0.003; whole articles are what made the decrees pay), a
+definitions article (정의) weighted up (no gain at 1.5, worse at 3 and 5), the title repeated in the
+query (no gain), another sector boost or citation prior (1.5 helps @3 by 0.03 and costs @10 0.02).
 kiwipiepy's ``most_similar_morphemes`` was looked at for query expansion and not used: for
 드론 it returns 대함, 팰컨, 안창남 …, and it knows neither 원격진료 nor 마이데이터.
 """
@@ -57,7 +72,14 @@ _TEXT_CHARS = 150
 _QUERY_CHARS = 4_000
 SECTOR_BOOST = 2.0  # laws of Haechi's sectors are the likelier reading of a complaint filed here
 _DECAY = (1.0, 0.5, 0.25)  # weights of a law's best, second and third article
-TITLE_REPEAT = 2  # MorphemeRetriever: an article title counts twice
+TITLE_REPEAT = 1  # MorphemeRetriever: times an article's title is repeated in its document
+# MorphemeRetriever: how much of an article it reads, and whether each law's 시행령/시행규칙
+# articles count for the law. Measured on barriers-dev (implied, the morpheme source alone, law
+# recall@3/@10): 300 characters of laws only 0.527/0.699 → whole articles (up to 1,000
+# characters) with the decrees' and rules' 0.557/0.746; fused (candidate_laws) see the module
+# docstring. A decree holds the operational detail a complaint describes (서류, 기준, 절차).
+MORPHEME_TEXT_CHARS = 1_000
+MORPHEME_DECREES = True
 # MorphemeRetriever: weight of a definitions article (정의). Measured on barriers-dev (implied,
 # law recall@10 of the fused candidates): 1.0 and 1.5 alike (0.798), 3 and 5 worse: left at 1.
 DEFINITION_BOOST = 1.0
@@ -110,11 +132,12 @@ class ArticleRetriever:
         :class:`MorphemeRetriever` over the same laws (kiwipiepy: about 80 CPU-seconds more)."""
         retriever = cls.build(_iter_law_rows(Path(path), decrees=decrees), sector_laws=sector_laws)
         if morphemes:
-            retriever.attach_morphemes(_iter_law_rows(Path(path), decrees=False))
+            retriever.attach_morphemes(_iter_law_rows(Path(path), decrees=MORPHEME_DECREES))
         return retriever
 
     def attach_morphemes(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Build the morpheme index over ``rows`` (the corpus lines of this retriever's laws)."""
+        """Build the morpheme index over ``rows`` (the corpus lines of this retriever's laws, and of
+        their 시행령/시행규칙, whose articles count for the law)."""
         self.morpheme_index = MorphemeRetriever.build(rows, law_ids=self.law_ids, prior=self.prior)
 
     @classmethod
@@ -439,6 +462,12 @@ class MorphemeRetriever:
     law_ids: list[str]
     prior: np.ndarray
     citations: sparse.csr_matrix | None = None  # articles x laws: the other laws each article quotes
+    # How the index was built (an index pickled before these existed read 300 characters of laws only).
+    text_chars: int = 300
+    decree_articles: int = 0  # articles of 시행령/시행규칙 indexed under their law
+    # article -> position in decree_ids of the 시행령/시행규칙 holding it, -1 for the law's own
+    article_decree: np.ndarray | None = None
+    decree_ids: list[str] | None = None
 
     @classmethod
     def build(
@@ -447,7 +476,7 @@ class MorphemeRetriever:
         *,
         law_ids: Sequence[str],
         prior: np.ndarray,
-        text_chars: int = 300,
+        text_chars: int = MORPHEME_TEXT_CHARS,
     ) -> MorphemeRetriever:
         """Index the articles of ``rows`` whose law (or, for a decree row, parent law) is in
         ``law_ids``; ``prior``: per law, in ``law_ids`` order."""
@@ -459,6 +488,9 @@ class MorphemeRetriever:
         weights: list[float] = []
         quoted: list[set[str]] = []
         law_names: dict[str, int] = {}
+        decree_articles = 0
+        decree_of: list[int] = []
+        decree_ids: dict[str, int] = {}
         for row in rows:
             parent = row.get("parent_law_id") if row.get("role") else None
             owner = position.get(str(parent or row["law_id"]))
@@ -473,6 +505,8 @@ class MorphemeRetriever:
                 title = article.get("title") or ""
                 docs.append(f"{title} " * TITLE_REPEAT + text[:text_chars])
                 owners.append(owner)
+                decree_articles += bool(parent)
+                decree_of.append(decree_ids.setdefault(str(row["law_id"]), len(decree_ids)) if parent else -1)
                 weights.append(DEFINITION_BOOST if title.strip() == "정의" else 1.0)
                 quoted.append(set(_QUOTED.findall(text)))
         tokens = token_strings(docs)
@@ -524,6 +558,10 @@ class MorphemeRetriever:
             law_ids=list(law_ids),
             prior=np.asarray(prior, dtype=np.float32),
             citations=citations,
+            text_chars=text_chars,
+            decree_articles=decree_articles,
+            article_decree=np.asarray(decree_of, dtype=np.int32),
+            decree_ids=list(decree_ids),
         )
 
     def query_terms(self, text: str) -> list[str]:
@@ -537,14 +575,29 @@ class MorphemeRetriever:
         return self.scores(texts, terms=terms)[0]
 
     def scores(
-        self, texts: Sequence[str], *, terms: Sequence[Sequence[str]] | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        terms: Sequence[Sequence[str]] | None = None,
+        decrees: list[dict[int, str]] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """(n_texts x n_laws) article scores × prior, and the same shape of cited-law scores: the
-        ``CITING_ARTICLES`` best articles' scores summed over the laws each quotes, × prior."""
+        ``CITING_ARTICLES`` best articles' scores summed over the laws each quotes, × prior.
+
+        ``decrees``: an empty list to fill with one dict per text, law position → the 시행령 or
+        시행규칙 of that law whose article matched the text best (among the best
+        ``SCORED_ARTICLES``; laws none of whose decree articles did are left out). Which of a
+        law's decree and rule a complaint concerns: measured on barriers-dev (63 texts citing no
+        statute with a labelled decree or rule), this choice was right for 57, the decree-before-
+        rule order for 45."""
         scores = np.zeros((len(texts), len(self.law_ids)), dtype=np.float32)
         cited = np.zeros_like(scores)
         decay = np.asarray(_DECAY, dtype=np.float32)
         citations = getattr(self, "citations", None)
+        article_decree = getattr(self, "article_decree", None)
+        decree_ids = getattr(self, "decree_ids", None) or []
+        if decrees is not None:
+            decrees.extend({} for _ in texts)
         for row, text in enumerate(texts):
             words = terms[row] if terms is not None else self.query_terms(text)
             columns = sorted({self.vocabulary[w] for w in (t.lower() for t in words) if w in self.vocabulary})
@@ -560,6 +613,15 @@ class MorphemeRetriever:
                 kept = np.argpartition(-values, SCORED_ARTICLES - 1)[:SCORED_ARTICLES]
                 articles, values = articles[kept], values[kept]
             laws = self.article_law[articles]
+            if decrees is not None and article_decree is not None and len(decree_ids):
+                from_decree = article_decree[articles]
+                held = np.flatnonzero(from_decree >= 0)
+                held = held[np.lexsort((-values[held], laws[held]))]  # by law, best article first
+                first_of_law = np.r_[True, laws[held][1:] != laws[held][:-1]] if len(held) else held
+                decrees[row] = {
+                    int(law): decree_ids[int(d)]
+                    for law, d in zip(laws[held][first_of_law], from_decree[held][first_of_law], strict=True)
+                }
             order = np.lexsort((-values, laws))
             grouped, ordered = laws[order], values[order]
             first = np.r_[True, grouped[1:] != grouped[:-1]]
@@ -595,14 +657,18 @@ class LawCandidate:
     morphemes: float = 0.0  # MorphemeRetriever (kiwipiepy BM25), relative
     cited: float = 0.0  # quoted by the best-matching articles (MorphemeRetriever.scores), relative
     strength: float = 0.0  # the absolute article n-gram score (× prior): how well anything matched
+    # the law's 시행령/시행규칙 whose article matched best in morphemes ("" when none did): which of
+    # the law's decree and rule the text concerns (MorphemeRetriever.scores)
+    decree: str = ""
 
 
-# Weights of the sources next to the article n-grams (1.0), chosen on barriers-dev (texts citing
-# no statute, law-level recall@10; bench/routing_candidates.py): the sum of each source's score
-# relative to its best law for the text.
+# Weights of the sources next to the article n-grams (1.0): the sum of each source's score
+# relative to its best law for the text. The weights the training folds of grouped 5-fold CV chose
+# (texts citing no statute, recall@3 + recall@10; bench/routing_candidates.py --cv): profile 0.5 in
+# three folds of five, morphemes 0.75 in three, quoted laws 0.3 in four.
 PROFILE_WEIGHT = 0.5
-MORPHEME_WEIGHT = 0.5
-CITATION_WEIGHT = 0.2
+MORPHEME_WEIGHT = 0.75
+CITATION_WEIGHT = 0.3
 
 
 def candidate_laws(
@@ -642,8 +708,9 @@ def candidate_laws(
         profile_part = _relative(np.asarray(profile_scores, dtype=np.float32))
         fused += PROFILE_WEIGHT * profile_part
     index = getattr(retriever, "morpheme_index", None)
+    decrees: list[dict[int, str]] = []
     if index is not None:
-        own, cited = index.scores(texts, terms=terms)
+        own, cited = index.scores(texts, terms=terms, decrees=decrees)
         morpheme_part, cited_part = _relative(own), _relative(cited)
         fused += MORPHEME_WEIGHT * morpheme_part + CITATION_WEIGHT * cited_part
     out: list[list[LawCandidate]] = []
@@ -672,6 +739,7 @@ def candidate_laws(
                     morphemes=float(morpheme_part[row, j]) if morpheme_part is not None else 0.0,
                     cited=float(cited_part[row, j]) if cited_part is not None else 0.0,
                     strength=float(scores[row, j]),
+                    decree=decrees[row].get(int(j), "") if decrees else "",
                 )
             )
         out.append(found)

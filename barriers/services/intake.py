@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from accounts.permissions import require
 from accounts.services import require_confirmed_email
 from barriers import files, sector_table
-from barriers.audit import NEW_CHAIN, ChainHead, append_event
+from barriers.audit import NEW_CHAIN, ChainHead, append_event, chain_start_sql
 from barriers.models import (
     BODY_MAX,
     TEXT_MAX,
     TITLE_MAX,
     Attachment,
     Barrier,
+    BarrierEvent,
     BarrierStatus,
     ClockStep,
     EventKind,
@@ -165,20 +166,21 @@ def _file_barrier(
         clock = planned_clock(barrier, step=ClockStep.TRIAGE, now=now)
         enter_state(barrier, verb="submit", now=now)
         barrier.submitted_at = now
-    _insert_new(barrier, sectors)
+    event = _insert_new(barrier, sectors, actor=actor, now=now)
     remember_sectors(barrier, sectors)
-    # The row is new in this transaction: nobody else can see it, lock it or append to its chain.
-    event = append_event(
-        barrier,
-        kind=EventKind.DRAFT_UPDATED,
-        verb="file",
-        actor=actor,
-        from_status=BarrierStatus.DRAFT,
-        to_status=BarrierStatus.DRAFT,
-        now=now,
-        data={},
-        head=NEW_CHAIN,
-    )
+    if event is None:
+        # The row is new in this transaction: nobody else can see it, lock it or append to its chain.
+        event = append_event(
+            barrier,
+            kind=EventKind.DRAFT_UPDATED,
+            verb="file",
+            actor=actor,
+            from_status=BarrierStatus.DRAFT,
+            to_status=BarrierStatus.DRAFT,
+            now=now,
+            data={},
+            head=NEW_CHAIN,
+        )
     notify_on_commit(event)
     if clock is not None:
         # The chain as submit_barrier writes it: the filing, then the transition to submitted.
@@ -206,31 +208,27 @@ def member_firm(firm_id: int) -> Firm:
     return Firm.from_db(router.db_for_read(Firm), ["id"], [firm_id])
 
 
-def _insert_new(barrier: Barrier, sectors: list[Sector]) -> None:
-    """INSERT the new ``barrier`` and its links to ``sectors`` (a new row has none yet: no
-    read-then-write as set() does). On PostgreSQL in one statement (data-modifying WITH) that
-    also reads the firm's name if the barrier's firm came without it (``member_firm``): one round
-    trip instead of three. Elsewhere the ORM's two inserts; the name is read when first shown.
+def _insert_new(barrier: Barrier, sectors: list[Sector], *, actor: Any, now: dt.datetime) -> BarrierEvent | None:
+    """INSERT the new ``barrier``, its links to ``sectors`` (a new row has none yet: no
+    read-then-write as set() does) and, on PostgreSQL, the first event of its audit chain (the
+    filing) — returned; None elsewhere, where the caller appends it. On PostgreSQL in one
+    statement (data-modifying WITH) that also reads the firm's name if the barrier's firm came
+    without it (``member_firm``): one round trip instead of four. Elsewhere the ORM's two
+    inserts; the name is read when first shown.
 
-    The row's values are those ``save()`` would write (the same compiler prepares them); Barrier
-    has no save() of its own and nobody listens to its save signals."""
+    The row's values are those ``save()`` would write (each field's ``pre_save`` and
+    ``get_db_prep_save``, as the insert compiler calls them); Barrier has no save() of its own
+    and nobody listens to its save signals."""
     connection = connections[router.db_for_write(Barrier)]
     through = Barrier.sectors.through
     if connection.vendor != "postgresql":
         barrier.save(force_insert=True)
         through.objects.bulk_create([through(barrier_id=barrier.pk, sector_id=s.pk) for s in sectors])
-        return
-    meta = Barrier._meta
+        return None
     quote = connection.ops.quote_name
-    query = InsertQuery(Barrier)
-    query.insert_values(
-        [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated], [barrier]
-    )
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [meta.pk]  # Barrier's only db_returning_field
-    [(insert_sql, insert_params)] = compiler.as_sql()
-    params: list[Any] = list(insert_params)
-    pk = quote(meta.pk.column)
+    insert_sql, fields = _barrier_insert(connection)
+    params: list[Any] = [f.get_db_prep_save(f.pre_save(barrier, True), connection) for f in fields]
+    pk = quote(Barrier._meta.pk.column)
     sql = f"WITH new_barrier AS ({insert_sql})"
     if sectors:
         links = through._meta
@@ -241,9 +239,23 @@ def _insert_new(barrier: Barrier, sectors: list[Sector]) -> None:
             f"(VALUES {', '.join(['(%s)'] * len(sectors))}) AS chosen(id))"
         )
         params += [s.pk for s in sectors]
+    # The barrier was created in this statement: nobody else can see it, lock it or append to
+    # its chain, so its chain starts here.
+    filing = chain_start_sql(
+        connection,
+        source="new_barrier",
+        barrier_id=f"new_barrier.{pk}",
+        kind=EventKind.DRAFT_UPDATED,
+        verb="file",
+        actor=actor,
+        status=BarrierStatus.DRAFT,
+        now=now,
+    )
+    sql += f", filing AS ({filing.sql})"
+    params += filing.params
     firm = barrier.firm
     wants_name = "name" in firm.get_deferred_fields()
-    sql += f" SELECT new_barrier.{pk}"
+    sql += f" SELECT new_barrier.{pk}, filing.*"
     if wants_name:
         firms = Firm._meta
         sql += (
@@ -251,7 +263,7 @@ def _insert_new(barrier: Barrier, sectors: list[Sector]) -> None:
             f"WHERE {quote(firms.pk.column)} = %s)"
         )
         params.append(firm.pk)
-    sql += " FROM new_barrier"
+    sql += " FROM new_barrier, filing"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -259,7 +271,29 @@ def _insert_new(barrier: Barrier, sectors: list[Sector]) -> None:
     barrier._state.adding = False
     barrier._state.db = connection.alias
     if wants_name:
-        firm.name = row[1]
+        firm.name = row[3]
+    return filing.finish(barrier=barrier, event_id=row[1], event_hash_hex=row[2], db=connection.alias)
+
+
+# (database alias) → the barrier's INSERT … RETURNING id and the fields it writes, in order:
+# compiling the same insert for every filing cost more than running it.
+_BARRIER_INSERTS: dict[str, tuple[str, list[Any]]] = {}
+
+
+def _barrier_insert(connection: Any) -> tuple[str, list[Any]]:
+    cached = _BARRIER_INSERTS.get(connection.alias)
+    if cached is None:
+        meta = Barrier._meta
+        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated]
+        query = InsertQuery(Barrier)
+        query.insert_values(fields, [Barrier()])
+        compiler = query.get_compiler(connection=connection)
+        compiler.returning_fields = [meta.pk]  # Barrier's only db_returning_field
+        [(sql, params)] = compiler.as_sql()
+        if len(params) != len(fields):  # a field written as an expression would need its own value
+            raise AssertionError("the barrier's INSERT does not take one parameter per field")
+        cached = _BARRIER_INSERTS[connection.alias] = (sql, fields)
+    return cached
 
 
 def _fingerprint(payload: dict[str, Any]) -> str:

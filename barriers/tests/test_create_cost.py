@@ -8,14 +8,16 @@ import datetime as dt
 import json
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from barriers import audit
 from barriers.models import Barrier, BarrierEvent
 from barriers.tests.factories import BODY
-from core.idempotency import IN_FLIGHT_TIMEOUT, _claim, idempotent, request_fingerprint
+from core.idempotency import IN_FLIGHT_TIMEOUT, _claim, _insert_if_new, idempotent, request_fingerprint
 from core.models import IdempotencyKey
 from firms.models import Firm
 from firms.tests.factories import brn_for
@@ -120,3 +122,75 @@ def test_keyed_create_statements(firm_member, sectors):
     assert not any("FOR UPDATE" in s for s in statements)
     assert sum(s.startswith("SAVEPOINT") for s in statements) == 1  # the key's transaction (here nested)
     assert sum("CORE_IDEMPOTENCYKEY" in s for s in statements) == 2  # claim, store
+
+
+@pytest.mark.parametrize("submit", [False, True])
+@pytest.mark.parametrize("key", [None, "shape-1"])
+def test_the_create_answer_is_the_schema_validated_answer_byte_for_byte(firm_member, firm, sectors, submit, key):
+    """The create handler renders its answer without django-ninja validating it against
+    BarrierOut again: the bytes are those of a read of the same barrier (which is validated),
+    keys in the schema's order, times as the renderer writes them — a firm name that needs
+    escaping included."""
+    Firm.objects.filter(pk=firm.pk).update(name='따옴표 "기업" \\ 백슬래시 🚀')
+    client = Client()
+    client.force_login(firm_member)
+    payload = {**PAYLOAD, "submit": submit, "harm_cost_won": 1_000_000}
+    headers = {"Idempotency-Key": key} if key else {}
+    created = client.post("/api/barriers", data=json.dumps(payload), content_type="application/json", headers=headers)
+    assert created.status_code == 201, created.content
+    assert created["Content-Type"] == "application/json; charset=utf-8"
+    read = client.get(f"/api/barriers/{created.json()['id']}")
+    assert read.status_code == 200
+    assert created.content == read.content
+    assert created["ETag"] == read["ETag"]
+    assert created.json()["firm"]["name"] == '따옴표 "기업" \\ 백슬래시 🚀'
+    assert created.json()["status"] == ("submitted" if submit else "draft")
+
+
+@pytest.mark.parametrize("submit", [False, True])
+def test_a_new_barriers_chain_verifies(firm_member, sectors, submit):
+    """On PostgreSQL the filing event's hash is taken by the database, in the statement that
+    inserts the barrier; it is the hash Python computes, and the chain verifies."""
+    client = Client()
+    client.force_login(firm_member)
+    created = _keyed_post(client, f"chain-{submit}", {**PAYLOAD, "submit": submit})
+    assert created.status_code == 201
+    barrier_id = created.json()["id"]
+    events = list(BarrierEvent.objects.filter(barrier_id=barrier_id).order_by("seq"))
+    assert [(e.seq, e.verb) for e in events] == ([(1, "file"), (2, "submit")] if submit else [(1, "file")])
+    assert events[0].prev_hash == audit.GENESIS and events[0].actor_ref == firm_member.pk
+    assert all(audit.event_hash(e) == e.hash for e in events)
+    assert audit.verify_chains(barrier_ids=[barrier_id]).broken == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement filing is PostgreSQL's")
+def test_a_keyed_create_writes_barrier_sectors_and_filing_event_in_one_statement(firm_member, sectors):
+    client = Client()
+    client.force_login(firm_member)
+    _keyed_post(client, "warm-2")
+    with CaptureQueriesContext(connection) as captured:
+        assert _keyed_post(client, "one-1").status_code == 201
+    statements = [q["sql"] for q in captured.captured_queries]
+    writes = [s for s in statements if '"barriers_' in s]
+    assert len(writes) == 1
+    assert all(t in writes[0] for t in ('"barriers_barrier"', '"barriers_barrier_sectors"', '"barriers_barrierevent"'))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="asynchronous commit is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_the_claim_commits_on_its_own_without_changing_the_session():
+    """The key's claim, its own transaction, skips the WAL flush for itself only: it is visible
+    to other connections at once, and the next transactions commit synchronously again."""
+    claim = {"principal": "tests:async", "scope": "tests", "key": "a-1", "fingerprint": "f" * 64}
+    assert _insert_if_new(**claim, now=timezone.now()) is not None
+    assert _insert_if_new(**claim, now=timezone.now()) is None  # taken: the second one finds it
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT state FROM core_idempotencykey WHERE key = %s", ["a-1"])
+            assert cursor.fetchone() == (IdempotencyKey.IN_FLIGHT,)
+    finally:
+        other.close()

@@ -473,16 +473,71 @@ def test_a_model_of_an_older_version_is_refused_with_a_retrain_message(router, t
 
 
 def test_weak_agencies_come_after_the_sectors_usual_agencies():
-    from routing.classifier import AgencySuggestion, _AgencyCandidate, _Evidence, _rank_agencies
+    from routing.classifier import (
+        _A_SECTOR_USUAL,
+        _A_STATUTE_MAX,
+        AgencySuggestion,
+        _AgencyCandidate,
+        _Evidence,
+        _rank_agencies,
+    )
 
     ev = _Evidence()
     for name, score in (("보건복지부", 0.7), ("법원행정처", 0.04), ("식품의약품안전처", 0.02)):
         ev.agencies[name] = _AgencyCandidate(AgencySuggestion(name, score))
+    ev.agencies["법원행정처"].features[_A_STATUTE_MAX] = 0.1  # a law of its among the candidates
+    ev.agencies["식품의약품안전처"].features[_A_SECTOR_USUAL] = 0.2
     ev.usual = ["보건복지부", "식품의약품안전처"]
     assert [a.name for a in _rank_agencies(ev, 0.05)] == ["보건복지부", "식품의약품안전처", "법원행정처"]
     assert [a.name for a in _rank_agencies(ev, 0.0)] == ["보건복지부", "법원행정처", "식품의약품안전처"]
     # the best agency stays first however unsure: the cut-off only reorders the ones after it
     assert _rank_agencies(ev, 0.9)[0].name == "보건복지부"
+
+
+def test_an_agency_with_no_evidence_of_its_own_is_not_proposed_after_the_best():
+    from routing.classifier import (
+        _A_CLASSIFIER,
+        _A_MENTION,
+        _A_PROFILE,
+        _A_STATUTE_MAX,
+        AgencySuggestion,
+        _AgencyCandidate,
+        _Evidence,
+        _rank_agencies,
+    )
+
+    ev = _Evidence()
+    for name, score in (
+        ("보건복지부", 0.6),
+        ("법원행정처", 0.15),
+        ("국토교통부", 0.1),
+        ("경찰청", 0.05),
+        ("교육부", 0.04),
+    ):
+        ev.agencies[name] = _AgencyCandidate(AgencySuggestion(name, score))
+    ev.agencies["보건복지부"].features[_A_STATUTE_MAX] = 0.8
+    ev.agencies["법원행정처"].features[_A_PROFILE] = 1.0  # shares the text's vocabulary, nothing more
+    ev.agencies["국토교통부"].features[_A_CLASSIFIER] = 0.2
+    ev.agencies["경찰청"].features[_A_MENTION] = 1.0
+    ev.agencies["교육부"].features[_A_CLASSIFIER] = 0.01
+    assert [a.name for a in _rank_agencies(ev, 0.0)] == ["보건복지부", "국토교통부", "경찰청"]
+    # the best one is kept even without evidence: the ranking always names someone
+    ev.agencies["보건복지부"].features[_A_STATUTE_MAX] = 0.0
+    assert _rank_agencies(ev, 0.0)[0].name == "보건복지부"
+
+
+def test_second_stage_reranker_is_fitted_and_scores_every_candidate(index):
+    fitted = Router(index=index, retriever=None, agencies=AgencyNames.from_files(), law_sectors={}).fit(
+        _dev_like_items()
+    )
+    assert fitted.statute_reranker is not None
+    from routing.classifier import _N_RERANK_FEATURES
+
+    coef, _intercept = fitted.statute_reranker
+    assert coef.shape == (_N_RERANK_FEATURES,) and np.all(np.isfinite(coef))
+    routing = fitted.route("선불 충전금 한도 때문에 간편결제가 어렵습니다")
+    assert all(0.0 <= s.score <= 1.0 for s in routing.statutes)
+    assert [s.score for s in routing.statutes] == sorted((s.score for s in routing.statutes), reverse=True)
 
 
 def test_conditional_logit_learns_which_evidence_picks_the_one_right_candidate():

@@ -8,8 +8,11 @@ import unicodedata
 import pytest
 from django.core.management import CommandError, call_command
 
-from routing.classifier import save_router
+from core.korean import MorphemesAhead
+from routing.classifier import load_router, save_router
+from routing.management.commands.route_batch import route_items
 from routing.models import RecurringMembership
+from routing.near_duplicates import NearDuplicateIndex
 from routing.tests.workflow_fixtures import *  # noqa: F403
 from routing.tests.workflow_fixtures import MEDICAL, MEDICAL_2, PAYMENTS
 
@@ -150,3 +153,19 @@ def test_non_utf8_input_is_refused(tmp_path, model):
     with pytest.raises(CommandError, match="UTF-8"):
         call_command("route_batch", str(source), str(tmp_path / "out.jsonl"), model=model)
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_each_text_is_analysed_once_ahead_and_neither_chunks_nor_lookahead_change_the_output(model):
+    router = load_router(model)
+    items = [
+        {"id": "a", "title": "원격진료", "text": MEDICAL},
+        {"id": "b", "title": "", "text": MEDICAL_2},
+        {"id": "c", "title": "간편결제", "text": PAYMENTS},
+        {"id": "d", "title": "", "text": ""},
+        {"id": "e", "title": "", "text": "\u1112\u1161\u11ab\u1100\u1173\u11af 의료법 제33조 때문에 막혔습니다"},
+    ]
+    with MorphemesAhead() as ahead:
+        chunked = route_items(router, items, NearDuplicateIndex(), chunk_size=2, ahead=ahead)
+    assert (ahead.submitted, ahead.hits) == (4, 4)  # the empty text is not analysed at all
+    assert route_items(router, items, NearDuplicateIndex()) == chunked
+    assert route_items(router, items, NearDuplicateIndex(), chunk_size=1, lookahead=False) == chunked
