@@ -122,7 +122,7 @@ def main() -> None:
     groups = [i.cluster for i in items]
 
     started = time.perf_counter()
-    router = _corpus_router(args.data, args.cache)
+    router = corpus_router(args.data, args.cache)
     print(f"corpus parts (index {len(router.index)} statutes, retriever): {time.perf_counter() - started:.1f}s")
     print(f"peak RSS after loading the corpus parts: {rss_mb():.0f} MB")
 
@@ -459,7 +459,7 @@ def _baselines(train, test, train_docs, test_docs, test_ids, base_sector, base_a
         major_agency[i] = majority_agency
 
 
-def _corpus_router(data: Path, cache: Path | None) -> Router:
+def corpus_router(data: Path, cache: Path | None) -> Router:
     import joblib
 
     if cache is not None and cache.exists():

@@ -38,6 +38,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score  # noqa: E402
 from sklearn.model_selection import GroupKFold  # noqa: E402
 
+from bench.routing_eval import brier, corpus_router, ece  # noqa: E402
 from routing.classifier import (  # noqa: E402
     SECTORS,
     LabelledBarrier,
@@ -45,7 +46,6 @@ from routing.classifier import (  # noqa: E402
     Router,
     RouterWeights,
     _calibrated_sector_model,
-    build_router,
     load_labelled,
     normalize_sector,
 )
@@ -53,49 +53,6 @@ from routing.retrieval import tfidf_transform  # noqa: E402
 from routing.sector_model import SectorCorpus, SectorInput, SectorModel, input_from_analysis  # noqa: E402
 
 _REPO = Path(__file__).resolve().parent.parent
-
-
-def brier(probabilities: np.ndarray, truth: list[str]) -> float:
-    onehot = np.array([[1.0 if s == t else 0.0 for s in SECTORS] for t in truth])
-    return float(np.mean(np.sum((probabilities - onehot) ** 2, axis=1)))
-
-
-def ece(probabilities: np.ndarray, truth: list[str], bins: int = 10) -> float:
-    """Expected calibration error of the top label (as bench/routing_eval.py)."""
-    confidence = probabilities.max(axis=1)
-    predicted = [SECTORS[i] for i in probabilities.argmax(axis=1)]
-    correct = np.array([p == t for p, t in zip(predicted, truth, strict=True)], dtype=float)
-    edges = np.linspace(0, 1, bins + 1)
-    total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        mask = (confidence > lo) & (confidence <= hi)
-        if mask.any():
-            total += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
-    return float(total)
-
-
-def corpus_router(data: Path, cache: Path | None) -> Router:
-    """The untrained router's label-free corpus parts (joblib cache when given and present)."""
-    import joblib
-
-    if cache is not None and cache.exists():
-        router = joblib.load(cache)
-        if getattr(router, "profiles", None) is None:
-            router.attach_profiles()
-        return Router(
-            index=router.index,
-            retriever=router.retriever,
-            agencies=router.agencies,
-            law_sectors=router.law_sectors,
-            weights=RouterWeights(),
-            name_keywords=getattr(router, "name_keywords", None),
-            profiles=router.profiles,
-        )
-    router = build_router(data)
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(router, cache)
-    return router
 
 
 def cached_analyses(router: Router, items: list[LabelledBarrier], path: Path, key: str) -> list[Any]:

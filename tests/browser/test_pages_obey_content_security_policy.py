@@ -13,5 +13,6 @@ def test_public_page_has_no_csp_violations_or_script_errors(live_server, page, p
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" and "404" not in msg.text else None)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.goto(live_server.url + path)
-    page.wait_for_load_state("networkidle")
+    # The font and scripts load after "load"; on a busy machine that can outlast the 15 s default.
+    page.wait_for_load_state("networkidle", timeout=60_000)
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p or "Error" in p], problems
