@@ -78,22 +78,54 @@ def canonical(
 
 def event_hash(event: BarrierEvent) -> str:
     """The hash ``event`` should carry, recomputed from its stored fields."""
+    return hashlib.sha256(_canonical_of(event, barrier_id=event.barrier_id)).hexdigest()
+
+
+def _canonical_of(event: BarrierEvent, *, barrier_id: int) -> bytes:
     assert event.seq is not None
-    return hashlib.sha256(
-        canonical(
-            barrier_id=event.barrier_id,
-            seq=event.seq,
-            kind=event.kind,
-            verb=event.verb,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            data=event.data,
-            created_at=event.created_at,
-            actor_ref=event.actor_ref,
-            note_digest=event.note_digest,
-            prev_hash=event.prev_hash,
-        )
-    ).hexdigest()
+    return canonical(
+        barrier_id=barrier_id,
+        seq=event.seq,
+        kind=event.kind,
+        verb=event.verb,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        data=event.data,
+        created_at=event.created_at,
+        actor_ref=event.actor_ref,
+        note_digest=event.note_digest,
+        prev_hash=event.prev_hash,
+    )
+
+
+def _unsaved_event(
+    *,
+    head: ChainHead,
+    kind: str,
+    verb: str,
+    actor: Any,
+    from_status: str,
+    to_status: str,
+    now: dt.datetime,
+    note: str,
+    data: dict[str, Any] | None,
+) -> BarrierEvent:
+    """The event after ``head`` with every hashed field set (not its barrier, hash or id)."""
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    return BarrierEvent(
+        actor_id=actor_id,
+        kind=kind,
+        verb=verb,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=_json_roundtrip(data or {}),
+        created_at=now,
+        seq=head.seq + 1,
+        actor_ref=actor_id,
+        note_digest=note_digest(note),
+        prev_hash=head.hash,
+    )
 
 
 def _json_roundtrip(data: Any) -> Any:
@@ -152,23 +184,18 @@ def append_event(
         # A statement of its own after the lock: it sees the head the previous holder committed.
         last = BarrierEvent.objects.filter(barrier_id=barrier.pk).order_by("-seq").values_list("seq", "hash").first()
         head = ChainHead(last[0], last[1]) if last and last[0] is not None else NEW_CHAIN
-    seq, prev = head.seq + 1, head.hash
-    actor_id = actor.pk if getattr(actor, "pk", None) else None
-    event = BarrierEvent(
-        barrier=barrier,
-        actor_id=actor_id,
+    event = _unsaved_event(
+        head=head,
         kind=kind,
         verb=verb,
+        actor=actor,
         from_status=from_status,
         to_status=to_status,
+        now=now,
         note=note,
-        data=_json_roundtrip(data or {}),
-        created_at=now,
-        seq=seq,
-        actor_ref=actor_id,
-        note_digest=note_digest(note),
-        prev_hash=prev,
+        data=data,
     )
+    event.barrier = barrier
     event.hash = event_hash(event)
     event.save(force_insert=True)
     return event
@@ -215,34 +242,18 @@ def chain_start_sql(
     the barrier and its first event in one round trip. The id is known only inside the
     statement, so the hash is taken there: SHA-256 over the canonical bytes with the id spliced
     in where ``canonical`` writes it (``RETURNING`` gives back the event's id and hash)."""
-    actor_id = actor.pk if getattr(actor, "pk", None) else None
-    event = BarrierEvent(
-        actor_id=actor_id,
+    event = _unsaved_event(
+        head=NEW_CHAIN,
         kind=kind,
         verb=verb,
+        actor=actor,
         from_status=status,
         to_status=status,
+        now=now,
         note="",
-        data=_json_roundtrip(data or {}),
-        created_at=now,
-        seq=NEW_CHAIN.seq + 1,
-        actor_ref=actor_id,
-        note_digest=note_digest(""),
-        prev_hash=NEW_CHAIN.hash,
+        data=data,
     )
-    text = canonical(
-        barrier_id=0,
-        seq=NEW_CHAIN.seq + 1,
-        kind=kind,
-        verb=verb,
-        from_status=status,
-        to_status=status,
-        data=event.data,
-        created_at=now,
-        actor_ref=actor_id,
-        note_digest=event.note_digest,
-        prev_hash=NEW_CHAIN.hash,
-    )
+    text = _canonical_of(event, barrier_id=0)
     # Keys are sorted: "actor" and "at" (a number and a time) come first, so the first
     # '"barrier":0,' is the key itself (inside a JSON string a quote is always escaped).
     head, marker, tail = text.partition(b'"barrier":0,')

@@ -127,18 +127,24 @@ def _prefetch_links(barrier: Barrier) -> None:
 def visible_barriers(user: Any, *, filters: QueueFilter, as_of: dt.datetime) -> QuerySet[Barrier]:
     """What ``user`` may see, narrowed by ``filters`` (the overdue filter as of ``as_of``), newest
     first: the "my barriers" list of the API."""
-    qs = barriers_for_user(user)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
+    qs = _narrowed(barriers_for_user(user), filters)
+    if filters.overdue:
+        qs = qs.filter(status__in=OPEN, due_at__lt=as_of)  # as overdue_barriers
+    return qs.order_by("-created_at", "-pk")
+
+
+def _narrowed(qs: QuerySet[Barrier], filters: QueueFilter) -> QuerySet[Barrier]:
+    """``qs`` narrowed by the filters the work queue and the API list share (not "overdue",
+    which each reads against its own states)."""
     if filters.sector:
         qs = qs.filter(sectors__code=filters.sector)
     if filters.agency_id:
         qs = qs.filter(lead_agency_id=filters.agency_id)
-    if filters.overdue:
-        qs = overdue_barriers(as_of=as_of).filter(pk__in=qs.values("pk"))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
     if filters.q:
         qs = qs.filter(title__icontains=filters.q)
-    return qs.order_by("-created_at", "-pk")
+    return qs
 
 
 def overdue_barriers(*, as_of: dt.datetime | None = None) -> QuerySet[Barrier]:
@@ -479,18 +485,10 @@ def work_queue(user: Any, *, as_of: dt.datetime | None = None, filters: QueueFil
     The indexes barrier_queue_order and barrier_open_queue_order hold exactly this order, so the
     database reads the first page in index order instead of sorting every open row."""
     moment = as_of or timezone.now()
-    qs = barriers_for_user(user).filter(status__in=QUEUE_STATES)
     f = filters or QueueFilter()
-    if f.sector:
-        qs = qs.filter(sectors__code=f.sector)
-    if f.agency_id:
-        qs = qs.filter(lead_agency_id=f.agency_id)
-    if f.status:
-        qs = qs.filter(status=f.status)
+    qs = _narrowed(barriers_for_user(user).filter(status__in=QUEUE_STATES), f)
     if f.overdue:
         qs = qs.filter(due_at__lt=moment)
-    if f.q:
-        qs = qs.filter(title__icontains=f.q)
     if f.assignee_id:
         qs = qs.filter(assignee_id=f.assignee_id)
     # Exactly the order of the indexes barrier_queue_order / barrier_open_queue_order (see above).
