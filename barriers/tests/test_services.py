@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from barriers import services
@@ -348,6 +348,7 @@ def test_forbidden_transition_is_refused_and_leaves_no_trace(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(walk=st.lists(st.sampled_from(sorted(VERBS)), min_size=1, max_size=14))
+@example(walk=["submit", "triage", "forward", "transfer", "answer"])  # found by hypothesis in CI
 def test_random_walk_events_equal_moves_and_terminal_stays_terminal(
     walk, firm, firm_member, city_official, agency_official, agency, other_agency
 ):
@@ -367,8 +368,12 @@ def test_random_walk_events_equal_moves_and_terminal_stays_terminal(
                 agency=agency,
                 other_agency=other_agency if barrier.lead_agency_id != other_agency.pk else agency,
             )
-        except (TransitionNotAllowed, NotFound):
+        except TransitionNotAllowed:
             assert not allowed
+        except NotFound:
+            # Refused by the state, or by who may see it: after a transfer (이송) the barrier is the
+            # other agency's, and this agency's official no longer sees it.
+            assert not allowed or (verb in AGENCY_VERBS and barrier.lead_agency_id != agency.pk)
         except Conflict as exc:  # rules beyond the table: one second review, top of the ladder
             assert allowed and exc.code in {"second_review_used", "escalation_ladder_top"}
         except ValidationFailed:
