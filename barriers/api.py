@@ -51,8 +51,9 @@ from barriers.schemas import (
 )
 from barriers.services.intake import member_firm
 from core.errors import NotFound, ValidationFailed
-from core.idempotency import idempotent, in_idempotent_transaction
+from core.idempotency import PendingKey, Unfolded, idempotent, in_idempotent_transaction, pending_key
 from core.text import normalize_identifier
+from firms.models import Firm
 from privacy.services import record_identity_view
 
 router = Router(tags=["barriers"], auth=django_auth)
@@ -212,7 +213,8 @@ def queue(request: HttpRequest, filters: Query[ListFilter]) -> HttpResponse:
 
 
 @router.post("", response={201: BarrierOut, **ERRORS, 422: ErrorOut}, summary="규제 애로 작성·접수")
-@decorate_view(idempotent("barriers.create"))  # Idempotency-Key: replay, 409 in flight, 422 reused
+# Idempotency-Key: replay, 409 in flight, 422 reused; a draft writes its key in its one statement.
+@decorate_view(idempotent("barriers.create", one_statement=True))
 def create_barrier(request: HttpRequest, payload: BarrierIn) -> HttpResponse:
     roles = roles_of(request.user)
     # The firm's name is all the answer shows of it (and its id all the checks need).
@@ -235,17 +237,104 @@ def create_barrier(request: HttpRequest, payload: BarrierIn) -> HttpResponse:
         "submit": fields.pop("submit"),
         **{k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()},
     }
+    pending = pending_key(request)
+    if pending is not None:
+        return _create_with_key(request, pending, firm, kwargs)
     # Under an Idempotency-Key the filing shares the key's transaction, which a failure rolls back
     # whole: no savepoint of its own.
     barrier = services.file_barrier(
         actor=request.user, firm=firm, savepoint=not in_idempotent_transaction(request), **kwargs
     )
+    _FIRM_NAMES.remember(firm)
+    return _created(request, barrier)
+
+
+def _created(request: HttpRequest, barrier: Any) -> HttpResponse:
+    """The answer to a create: the barrier just filed, as ``BarrierOut``, with its ETag."""
     # A barrier just filed has no answers, milestones or attachments: shape it without re-reading.
     shaped = presenters.detail(barrier, request.user, now=timezone.now(), fresh=True)
     answer = HttpResponse(_JSON.render(request, _as_barrier_out(shaped), response_status=201), status=201)
     answer["Content-Type"] = _JSON_TYPE
     answer["ETag"] = f'"{barrier.version}"'
     return answer
+
+
+# How the answer shaped before the statement that files the barrier opens (its id still 0).
+_ANSWER_OPENING = b'{"id": 0'
+
+
+def _create_with_key(request: HttpRequest, pending: PendingKey, firm: Any, kwargs: dict[str, Any]) -> HttpResponse:
+    """File a draft and write its Idempotency-Key with the answer in one statement (see
+    ``idempotent(one_statement=True)``). The answer is shaped before the barrier has its id: the
+    id is spliced into the stored answer by the statement, and into the one sent here after it.
+    The firm's name it shows comes from ``_FIRM_NAMES`` (not read: that is what made the filing
+    read it in its statement), and the key is written only if the name is still the firm's —
+    otherwise nothing is, and the request goes the usual way (``Unfolded``)."""
+    name = firm.name if "name" not in firm.get_deferred_fields() else _FIRM_NAMES.get(firm.pk)
+    if name is None:
+        raise Unfolded  # not known yet in this process: the usual way reads it (and keeps it)
+    checks_name = "name" in firm.get_deferred_fields()
+    firm.name = name
+    answer: HttpResponse | None = None
+    head = tail = b""
+
+    def gate(barrier: Any, connection: Any, id_sql: str) -> tuple[str, list[Any]]:
+        nonlocal answer, head, tail
+        answer = _created(request, barrier)  # the barrier's id is 0 here (none yet)
+        content = answer.content
+        if not content.startswith(_ANSWER_OPENING):  # "id" is BarrierOut's first key
+            raise AssertionError("the create answer does not open with the barrier's id")
+        head, tail = content[: len(_ANSWER_OPENING) - 1], content[len(_ANSWER_OPENING) :]
+        source, extra = "ids", []
+        if checks_name:
+            firms = Firm._meta
+            quote = connection.ops.quote_name
+            source += (
+                f" WHERE EXISTS (SELECT 1 FROM {quote(firms.db_table)} WHERE {quote(firms.pk.column)} = %s "
+                f"AND {quote(firms.get_field('name').column)} = %s)"
+            )
+            extra = [firm.pk, name]
+        sql, params = pending.record_sql(
+            connection, source=source, id_sql=id_sql, response=answer, head=head, tail=tail
+        )
+        return sql, params + extra
+
+    try:
+        barrier = services.file_barrier(actor=request.user, firm=firm, gate=gate, **kwargs)
+    except Unfolded:
+        if answer is not None and checks_name:
+            _FIRM_NAMES.forget(firm.pk)  # the statement wrote nothing: perhaps the firm was renamed
+        raise
+    pending.settle(written=True)
+    assert answer is not None
+    answer.content = head + str(barrier.pk).encode() + tail  # what the statement stored
+    return answer
+
+
+class _FirmNames:
+    """Firm names this process has shown in create answers, by firm id: a keyed create shapes
+    its answer before its statement, which writes only if the name is still the firm's."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self._names: dict[int, str] = {}
+
+    def get(self, firm_id: int) -> str | None:
+        return self._names.get(firm_id)
+
+    def remember(self, firm: Any) -> None:
+        if "name" in firm.get_deferred_fields():
+            return
+        if len(self._names) >= self.LIMIT:
+            self._names.clear()
+        self._names[firm.pk] = firm.name
+
+    def forget(self, firm_id: int) -> None:
+        self._names.pop(firm_id, None)
+
+
+_FIRM_NAMES = _FirmNames()
 
 
 # BarrierOut's keys in the order its validation writes them (its fields', nested ones included).

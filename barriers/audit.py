@@ -210,6 +210,8 @@ class ChainStartSql:
     sql: str
     params: list[Any]
     event: BarrierEvent
+    # ``verify_ahead``: the canonical bytes around the id, checked before the statement.
+    verified_around_id: tuple[bytes, bytes] | None = None
 
     def finish(self, *, barrier: Barrier, event_id: int, event_hash_hex: str, db: str) -> BarrierEvent:
         event = self.event
@@ -219,8 +221,14 @@ class ChainStartSql:
         event._state.adding = False
         event._state.db = db
         # The database computed the hash over the bytes Python would hash: check that it did (a
-        # mismatch rolls the filing back instead of writing a chain that does not verify).
-        if event_hash(event) != event_hash_hex:
+        # mismatch rolls the filing back instead of writing a chain that does not verify). Bytes
+        # checked ahead need not be built again: the hash of those bytes with the id is the check.
+        if self.verified_around_id is not None:
+            before, after = self.verified_around_id
+            expected = hashlib.sha256(before + str(barrier.pk).encode() + after).hexdigest()
+        else:
+            expected = event_hash(event)
+        if expected != event_hash_hex:
             raise AssertionError(f"audit hash of the first event of barrier #{barrier.pk} computed differently")
         return event
 
@@ -236,12 +244,14 @@ def chain_start_sql(
     status: str,
     now: dt.datetime,
     data: dict[str, Any] | None = None,
+    verify_ahead: bool = False,
 ) -> ChainStartSql:
     """``append_event(..., head=NEW_CHAIN)`` as SQL (PostgreSQL) for a statement whose
     ``source`` (a CTE) yields the new barrier's id as ``barrier_id`` (e.g. ``new_barrier."id"``):
     the barrier and its first event in one round trip. The id is known only inside the
     statement, so the hash is taken there: SHA-256 over the canonical bytes with the id spliced
-    in where ``canonical`` writes it (``RETURNING`` gives back the event's id and hash)."""
+    in where ``canonical`` writes it (``RETURNING`` gives back the event's id and hash).
+    ``verify_ahead``: check the splice now, for a statement that commits on its own."""
     event = _unsaved_event(
         head=NEW_CHAIN,
         kind=kind,
@@ -259,47 +269,73 @@ def chain_start_sql(
     head, marker, tail = text.partition(b'"barrier":0,')
     if not marker:
         raise AssertionError("canonical form without the barrier id")
-    template, fields = _chain_start_template(connection)
-    params: list[Any] = []
+    if verify_ahead and _canonical_of(event, barrier_id=1) != head + b'"barrier":1,' + tail:
+        # The splice must give the bytes ``canonical`` writes for any id: checked here, before the
+        # statement, by a caller whose statement commits on its own (``finish`` checks too late).
+        raise AssertionError("the barrier id is not where the canonical form writes it")
+    fields = _chain_start_fields(connection)
+    values: list[Any] = []
     for field in fields:
         if field.name == "hash":
-            params += [head + b'"barrier":', b"," + tail]
+            values.append((head + b'"barrier":', b"," + tail))
         else:
-            params.append(field.get_db_prep_save(getattr(event, field.attname), connection))
+            values.append(field.get_db_prep_save(getattr(event, field.attname), connection))
+    template = _chain_start_template(connection, tuple(value is None for value in values))
+    params: list[Any] = []
+    for field, value in zip(fields, values, strict=True):
+        if field.name == "hash":
+            params += value
+        elif value is not None:
+            params.append(value)
     sql = template.format(source=source, barrier_id=barrier_id)
-    return ChainStartSql(sql, params, event)
+    around = (head + b'"barrier":', b"," + tail) if verify_ahead else None
+    return ChainStartSql(sql, params, event, around)
 
 
-# (database alias) → the first event's INSERT … SELECT with {source} and {barrier_id} left open,
-# and the fields whose values it takes, in order (building it cost more than running it).
-_CHAIN_START_TEMPLATES: dict[str, tuple[str, list[Any]]] = {}
+# (database alias) → the fields whose values the first event's INSERT takes, in order.
+_CHAIN_START_FIELDS: dict[str, list[Any]] = {}
+# (database alias, which values are NULL) → the first event's INSERT … SELECT with {source} and
+# {barrier_id} left open (building it cost more than running it). NULL is written out: fewer
+# parameters keep the filing's statement within what the driver keeps parsed.
+_CHAIN_START_TEMPLATES: dict[tuple[str, tuple[bool, ...]], str] = {}
 
 
-def _chain_start_template(connection: Any) -> tuple[str, list[Any]]:
-    cached = _CHAIN_START_TEMPLATES.get(connection.alias)
-    if cached is None:
+def _chain_start_fields(connection: Any) -> list[Any]:
+    fields = _CHAIN_START_FIELDS.get(connection.alias)
+    if fields is None:
+        meta = BarrierEvent._meta
+        fields = _CHAIN_START_FIELDS[connection.alias] = [
+            field for field in meta.local_concrete_fields if not field.primary_key and field.name != "barrier"
+        ]
+    return fields
+
+
+def _chain_start_template(connection: Any, nulls: tuple[bool, ...]) -> str:
+    key = (connection.alias, nulls)
+    template = _CHAIN_START_TEMPLATES.get(key)
+    if template is None:
         meta = BarrierEvent._meta
         quote = connection.ops.quote_name
-        columns, values, fields = [], [], []
+        columns, values = [], []
+        by_name = dict(zip((f.name for f in _chain_start_fields(connection)), nulls, strict=True))
         for field in meta.local_concrete_fields:
             if field.primary_key:
                 continue
             columns.append(quote(field.column))
             if field.name == "barrier":
                 values.append("{barrier_id}")
-                continue
-            fields.append(field)
-            if field.name == "hash":
+            elif field.name == "hash":
                 values.append("encode(sha256(%s::bytea || convert_to({barrier_id}::text, 'UTF8') || %s::bytea), 'hex')")
+            elif by_name[field.name]:
+                values.append(f"NULL::{field.db_type(connection)}")
             else:
                 # Typed: in INSERT … SELECT an untyped literal would be taken as text.
                 values.append(f"%s::{field.db_type(connection)}")
-        template = (
+        template = _CHAIN_START_TEMPLATES[key] = (
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {{source}} "
             f"RETURNING {quote(meta.pk.column)}, {quote(meta.get_field('hash').column)}"
         )
-        cached = _CHAIN_START_TEMPLATES[connection.alias] = (template, fields)
-    return cached
+    return template
 
 
 def redact_notes(events: models.QuerySet[BarrierEvent], *, now: dt.datetime | None = None) -> int:

@@ -313,7 +313,8 @@ def main() -> None:
         run("ceiling: bare insert", filers, CREATES, lambda n, i: ("POST", "/__bench/insert", {"n": n}))
         # The same insert at an /api/ address: the API rate limits are counted as for the create.
         run("ceiling: insert at /api/", filers, CREATES, lambda n, i: ("POST", "/api/__bench/insert", {"n": n}))
-        # As clients file (bench/load.py, the filing form): each create with its own Idempotency-Key.
+        # As clients file (bench/load.py, the filing form): each create with its own Idempotency-Key
+        # (a draft: the key, its answer and the filing in one statement; core.idempotency).
         _, created = run(
             "create barrier",
             filers,

@@ -141,35 +141,17 @@ def _merged(linked: dict[str, str], merges: list[tuple[str, str, float]], thresh
     return {k: final(g) for k, g in linked.items()}
 
 
-def _learned(signatures: list, truth: dict[str, str], keys: list[str], rows: list[int]):  # type: ignore[no-untyped-def]
-    """Term specificity learned from the labelled texts ``rows`` only."""
-    from routing.near_duplicates import learn_specificity
-
-    return learn_specificity((signatures[i].morphemes, truth[keys[i]]) for i in rows)
-
-
-def _chosen_with_specificity(
-    signatures: list, keys: list[str], truth: dict[str, str], train: list[int], grids: tuple
-) -> tuple[float, float | None]:  # type: ignore[type-arg]
-    """Thresholds for a learned term specificity, chosen on the training texts alone: each half
-    of them (grouped by cluster) is scored while the specificity comes from the other half, as the
-    test texts will be scored with a specificity their rules took no part in."""
-    from routing.near_duplicates import LinkSettings
+def _learned_linking(signatures: list, keys: list[str], truth: dict[str, str], train: list[int], grids: tuple):  # type: ignore[no-untyped-def,type-arg]
+    """What production learns (``near_duplicates.learn_linking``, as ``Router.fit`` calls it) from
+    the fold's training texts alone: the term specificity and the thresholds chosen with it."""
+    from routing.near_duplicates import learn_linking
 
     link_grid, merge_grid, consolidate = grids
-    train_keys = [keys[i] for i in train]
-    halves = list(GroupKFold(n_splits=2).split(train, groups=[truth[k] for k in train_keys]))
-    scores: dict[tuple[float, float | None], dict[str, tuple[float, float]]] = {}
-    for learn, held in halves:
-        specificity = _learned(signatures, truth, keys, [train[i] for i in learn])
-        for t in link_grid:
-            linked, merges = _linked(
-                train_keys, [signatures[i] for i in train], LinkSettings(link_threshold=t), consolidate, specificity
-            )
-            for m in merge_grid:
-                per = scores.setdefault((t, m), {})
-                score_test_texts(_merged(linked, merges, m), [train_keys[i] for i in held], truth, "", per, {})
-    return max(scores, key=lambda tm: bcubed_of(scores[tm])[2])
+    return learn_linking(
+        [(signatures[i], truth[keys[i]]) for i in train],
+        link_grid=link_grid,
+        merge_grid=[m for m in merge_grid if m is not None] if consolidate else [1e9],
+    )
 
 
 def linking_run(prepared: dict, *, gold: bool, consolidate: bool, specificity: bool = False) -> None:
@@ -195,8 +177,9 @@ def linking_run(prepared: dict, *, gold: bool, consolidate: bool, specificity: b
         link_grid = LINK_THRESHOLDS_CONSOLIDATED if consolidate else LINK_THRESHOLDS
         learned = None
         if specificity:
-            t, m = _chosen_with_specificity(signatures, keys, truth, train, (link_grid, merge_grid, consolidate))
-            learned = _learned(signatures, truth, keys, train)
+            linking = _learned_linking(signatures, keys, truth, train, (link_grid, merge_grid, consolidate))
+            learned = linking.specificity
+            t, m = linking.settings.link_threshold, (linking.settings.merge_threshold if consolidate else None)
         else:
             best: tuple[float, float, float | None] = (-1.0, 0.0, None)
             for t in link_grid:

@@ -222,6 +222,15 @@ def main() -> None:
         if gold_laws:
             recall3.append(len(gold_laws & set(cands[:3])) / len(gold_laws))
     print(f"implied-statute recall@3 (law level, texts citing none: {len(recall3)}): {np.mean(recall3):.3f}")
+    # 시행령/시행규칙: how many the gold lists, how many were proposed and how many of those are right
+    proposed_decrees = sum(_is_decree(router, name) for row in statutes for name in row)
+    right_decrees = sum(
+        _is_decree(router, name) and name in item.statutes
+        for item, row in zip(items, statutes, strict=True)
+        for name in row
+    )
+    gold_decrees = sum(_is_decree(router, name) for item in items for name in item.statutes)
+    print(f"decrees and rules: {gold_decrees} in the gold, {proposed_decrees} proposed, {right_decrees} right")
     tp = fp = fn = 0
     for item, got_articles in zip(items, articles, strict=True):
         gold, got = set(item.articles), set(got_articles)
@@ -430,6 +439,12 @@ def _real_texts(real: Path, limit: int) -> list[tuple[str, str]]:
 
 def _explicit(item: LabelledBarrier) -> bool:
     return item.explicit_citation
+
+
+def _is_decree(router: Router, name: str) -> bool:
+    """Whether ``name`` is a 시행령 or 시행규칙 of the corpus."""
+    record = router.index.by_name(name)
+    return record is not None and bool(record.role)
 
 
 def _law_name(router: Router, name: str) -> str | None:

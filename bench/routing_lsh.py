@@ -32,7 +32,7 @@ from sklearn.model_selection import GroupKFold  # noqa: E402
 
 from core.korean import content_morphemes  # noqa: E402
 from routing.classifier import Router, RouterWeights, load_labelled  # noqa: E402
-from routing.near_duplicates import BarrierFeatures, NearDuplicateIndex, bcubed, pairwise  # noqa: E402
+from routing.near_duplicates import BarrierFeatures, NearDuplicateIndex, bcubed, learn_linking, pairwise  # noqa: E402
 
 NEAR_MISSES = [
     ("D0007", "D0222"), ("D0054", "D0210"), ("D0087", "D0336"), ("D0095", "D0108"), ("D0124", "D0266"),
@@ -97,7 +97,7 @@ def scale(args: argparse.Namespace) -> None:
     mean_grams = sum(len(f.morphemes) for f in features) / max(len(features), 1)
     print(f"morpheme analysis: {analysed:.1f}s CPU, {1000 * analysed / len(texts):.1f} ms per text (≤2,000 chars); "
           f"{mean_grams:.0f} grams per text; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
-    index = NearDuplicateIndex()
+    index = new_index(args)
     queries: list[float] = []
     inserts: list[float] = []
     checkpoints = {1000, 2500, 5000, 7500, len(texts)}
@@ -138,7 +138,7 @@ def synthetic_scale(args: argparse.Namespace) -> None:
     base = [sorted(BarrierFeatures.from_tokens(content_morphemes(i.full_text)).morphemes)
             for i in _load(args.data / "barriers-dev.jsonl")[:120]]  # fmt: skip
     checkpoints = {c for c in (1_000, 10_000, 100_000) if c <= args.synthetic} | {args.synthetic}
-    index = NearDuplicateIndex()
+    index = new_index(args)
     timings: list[float] = []
     touched: set[str] = set()
     print(f"\n== scale, synthetic: {args.synthetic:,} signatures ==")
@@ -165,6 +165,20 @@ def synthetic_scale(args: argparse.Namespace) -> None:
     spent = time.process_time() - started
     print(f"groups: {len(index.members) + len(merges):,}; consolidation over all of them {spent:.1f}s CPU, "
           f"{len(merges)} merges; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+
+
+def new_index(args: argparse.Namespace) -> NearDuplicateIndex:
+    """An empty index for the scale runs: the defaults, or with ``--learned`` the linking a router
+    learns in production (``near_duplicates.learn_linking`` on the labelled dev set's morphemes and
+    clusters: term specificity, link and merge thresholds)."""
+    if not args.learned:
+        return NearDuplicateIndex()
+    items = load_labelled(args.data / "barriers-dev.jsonl")
+    started = time.process_time()
+    learned = learn_linking((content_morphemes(i.full_text), i.cluster or i.id) for i in items)
+    print(f"learned linking in {time.process_time() - started:.1f}s CPU: link threshold "
+          f"{learned.settings.link_threshold}, merge threshold {learned.settings.merge_threshold}")  # fmt: skip
+    return learned.index()
 
 
 def _real_texts(real: Path, limit: int):  # type: ignore[no-untyped-def]
@@ -207,6 +221,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=10_000)
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--synthetic", type=int, default=0, help="also N synthetic signatures (e.g. 100000)")
+    parser.add_argument("--learned", action="store_true", help="scale runs with the learned linking (as production)")
     args = parser.parse_args()
     if not args.skip_quality:
         quality(args)

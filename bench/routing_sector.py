@@ -1,7 +1,7 @@
 """Sector quality on rules the model never saw: the Router's sector model vs routing.sector_model.
 
     .venv/bin/python bench/routing_sector.py [--data DIR] [--folds 5] [--corpus var/routing/candidates-cache.joblib]
-        [--analyses var/routing/sector-analyses.pkl] [--errors 40]
+        [--analyses var/routing/sector-analyses.pkl] [--errors 40] [--real 200]
 
 Folds are ``GroupKFold(n_splits=folds)`` by ``cluster`` over ``barriers-dev.jsonl`` in file order,
 exactly as ``bench/routing_eval.py`` builds them, so every paraphrase of a rule sits on one side
@@ -15,13 +15,19 @@ Prints, for both models: accuracy, macro-F1, per-sector F1, confusion matrix, Br
 an error analysis of the Router's sector model (confusions, the words of the confused texts, how
 often the best candidate law's corpus sector is right when the classifier is wrong); and the CPU
 time per text of the sector prediction alone (one text at a time, analysis excluded: the router
-computes that anyway).
+computes that anyway). Then the same error analysis of the SectorModel's own misses.
+
+``--real N``: both models fitted on the whole dev set read N real petitions
+(``real/petitions_cheongwadae``, every k-th line: no labels) and the bench prints the sectors they
+propose, by the board's own category: most petitions are outside the five fields, so a model that
+files them under a digital sector has learned the dev set's sector mix, not what "other" means.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import pickle
 import sys
@@ -105,12 +111,21 @@ def report(name: str, p: np.ndarray, truth: list[str]) -> None:
 
 
 def error_analysis(
-    items: list[LabelledBarrier], inputs: list[SectorInput], p: np.ndarray, corpus: SectorCorpus, shown: int
+    items: list[LabelledBarrier],
+    inputs: list[SectorInput],
+    p: np.ndarray,
+    corpus: SectorCorpus,
+    shown: int,
+    name: str = "the Router's sector model",
 ) -> None:
     truth = np.array([normalize_sector(i.sector) for i in items])
     predicted = np.array([SECTORS[j] for j in p.argmax(axis=1)])
     wrong = predicted != truth
-    print(f"\n== error analysis: the Router's sector model, {int(wrong.sum())} wrong of {len(items)} ==")
+    print(f"\n== error analysis: {name}, {int(wrong.sum())} wrong of {len(items)} ==")
+    confident = int((wrong & (p.max(axis=1) >= 0.8)).sum())
+    right_p = p[np.flatnonzero(wrong), [SECTORS.index(t) for t in truth[wrong]]]
+    print(f"  wrong with p >= 0.8: {confident}; mean p of the wrong sector {p[wrong].max(axis=1).mean():.2f}, "
+          f"of the right one {right_p.mean():.2f}")  # fmt: skip
     pairs = Counter(zip(truth[wrong], predicted[wrong], strict=True))
     overall = Counter(m for x in inputs for m in set(x.morphemes))
     for (t, q), n in pairs.most_common(6):
@@ -134,6 +149,47 @@ def error_analysis(
               f"{top[k]:<9} | {items[k].title[:40]}")  # fmt: skip
 
 
+def real_petitions(path: Path, n: int) -> list[tuple[str, str]]:
+    """(category, title + text) of ``n`` petitions spread over the file (every k-th line)."""
+    with path.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    step = max(1, len(rows) // n)
+    return [
+        (str(r.get("category") or ""), f"{r.get('title') or ''}\n{r.get('content') or ''}") for r in rows[::step][:n]
+    ]
+
+
+def real_report(
+    router: Router,
+    corpus: SectorCorpus,
+    items: list[LabelledBarrier],
+    inputs: list[SectorInput],
+    data: Path,
+    n: int,
+) -> None:
+    petitions = real_petitions(data / "real" / "petitions_cheongwadae" / "petitions.jsonl", n)
+    c0 = time.process_time()
+    analyses = router.analyse([text for _category, text in petitions])
+    print(f"\n== {len(petitions)} real petitions (no labels), models fitted on all {len(items)} dev texts ==")
+    print(f"analyses: {time.process_time() - c0:.1f} s CPU")
+    real_inputs = [input_from_analysis(router, a) for a in analyses]
+    base = RouterSectorModel(items, [x.tokens for x in inputs], c=RouterWeights().sector_c)
+    model = SectorModel(corpus).fit(inputs, [i.sector for i in items], [i.cluster for i in items])
+    for name, p in (
+        ("Router sector model", base.predict_proba([x.tokens for x in real_inputs])),
+        ("SectorModel", model.predict_proba(real_inputs)),
+    ):
+        predicted = [SECTORS[j] for j in p.argmax(axis=1)]
+        counts = Counter(predicted)
+        print(f"-- {name}: " + "  ".join(f"{s} {counts[s]}" for s in SECTORS)
+              + f"  (mean top probability {p.max(axis=1).mean():.2f})")  # fmt: skip
+        by_category: dict[str, Counter[str]] = {}
+        for (category, _text), sector in zip(petitions, predicted, strict=True):
+            by_category.setdefault(category, Counter())[sector] += 1
+        for category, c in sorted(by_category.items(), key=lambda kv: -sum(kv[1].values()))[:8]:
+            print(f"   {category:<14} " + " ".join(f"{s}:{k}" for s, k in c.most_common(3)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=_REPO.parent / "shared" / "data")
@@ -141,6 +197,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=_REPO / "var" / "routing" / "candidates-cache.joblib")
     parser.add_argument("--analyses", type=Path, default=_REPO / "var" / "routing" / "sector-analyses.pkl")
     parser.add_argument("--errors", type=int, default=30, help="errors listed in the analysis")
+    parser.add_argument("--real", type=int, default=0, help="real petitions to read after the CV (0: none)")
     args = parser.parse_args()
 
     items = load_labelled(args.data / "barriers-dev.jsonl")
@@ -196,12 +253,15 @@ def main() -> None:
     report("Router sector model (calibrated LinearSVC on tokens)", base_p, truth)
     report("SectorModel (text classifier + corpus evidence, stacked on inner grouped folds)", new_p, truth)
     error_analysis(items, inputs, base_p, corpus, args.errors)
+    error_analysis(items, inputs, new_p, corpus, args.errors, name="SectorModel")
     load = os.getloadavg()[0]
     b, s = np.array(base_cpu), np.array(new_cpu)
     print(f"\nCPU per text, sector prediction only (load {load:.1f} on {os.cpu_count()} cores): "
           f"router model mean {b.mean():.2f} ms p95 {np.percentile(b, 95):.2f} ms; "
           f"SectorModel mean {s.mean():.2f} ms p95 {np.percentile(s, 95):.2f} ms "
           f"(own text classifier included; in place of the router's: {s.mean() - b.mean():+.2f} ms)")  # fmt: skip
+    if args.real > 0:
+        real_report(router, corpus, items, inputs, args.data, args.real)
 
 
 if __name__ == "__main__":

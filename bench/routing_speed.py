@@ -9,6 +9,10 @@ Memory is the process' peak resident set size (ru_maxrss), before and after load
 printed as wall time and as this process' CPU time (all its threads, Kiwi's workers included),
 with the load average beside it: the machine is shared, so wall time mostly measures the others.
 
+``--breakdown``: where a routed text's CPU time goes: the main steps of ``Router.route`` are
+wrapped with CPU timers (inclusive: an indented line is part of the line above it), one text at
+a time over the ``--n`` texts; steps the router no longer has are left out.
+
 ``--batch``: route_batch's own loop (``route_items``, grouping included, no database) over the
 first ``--n`` lines of a JSONL file, per chunk size, with the morphemes of the next chunk
 analysed ahead on a background thread (what route_batch does) and without; the outputs of all
@@ -67,6 +71,75 @@ def batch(router: Router, path: Path, n: int, chunks: list[int]) -> None:
                   f"{'same output' if rows == first else 'OUTPUT DIFFERS'}")  # fmt: skip
 
 
+# (owner, attribute, label) of the steps --breakdown times; owners are import paths.
+BREAKDOWN_STEPS = (
+    ("routing.classifier.Router", "_analyse", "reading the text (Router._analyse)"),
+    ("core.korean", "content_morphemes_many", "  kiwipiepy morphemes"),
+    ("routing.classifier", "extract_references", "  statute references"),
+    ("routing.classifier", "query_ngrams", "  character n-grams"),
+    ("routing.retrieval.CorpusProfiles", "scores", "  law and ministry profiles"),
+    ("routing.classifier", "candidate_laws", "  candidate laws (retrieval.candidate_laws)"),
+    ("routing.retrieval.ArticleRetriever", "law_scores", "    article n-grams"),
+    ("routing.retrieval.MorphemeRetriever", "scores", "    article morphemes and quoted laws"),
+    ("routing.classifier.Router", "route_analyses", "deciding (Router.route_analyses)"),
+    ("routing.classifier.Router", "_matrix", "  features"),
+    ("routing.classifier.LinearProbabilities", "predict_proba", "  sector and agency models"),
+    ("routing.classifier.Router", "_statute_probabilities", "  statute models"),
+    ("routing.sector_model.SectorModel", "predict_proba", "  stacked sector model"),
+    ("routing.classifier.Router", "_combine", "  combining (Router._combine)"),
+    ("routing.classifier.Router", "_evidence", "    evidence"),
+    ("routing.classifier.Router", "_decide", "    decision"),
+)
+
+
+def breakdown(router: Router, items: list) -> None:
+    """CPU time per step of ``Router.route`` (see ``BREAKDOWN_STEPS``), one text at a time."""
+    import functools
+    import importlib
+
+    spent: dict[str, float] = {}
+    restore = []
+    for owner_path, attribute, label in BREAKDOWN_STEPS:
+        module_name, _, last = owner_path.rpartition(".")
+        try:  # a class when the last part is capitalised, else a module
+            owner = (
+                getattr(importlib.import_module(module_name), last)
+                if last[:1].isupper()
+                else importlib.import_module(owner_path)
+            )
+        except (ImportError, AttributeError):
+            continue
+        original = getattr(owner, attribute, None)
+        if original is None:
+            continue
+
+        def timed(*args, __original=original, __label=label, **kwargs):  # type: ignore[no-untyped-def]
+            start = time.process_time()
+            try:
+                return __original(*args, **kwargs)
+            finally:
+                spent[__label] = spent.get(__label, 0.0) + time.process_time() - start
+
+        functools.update_wrapper(timed, original)
+        setattr(owner, attribute, timed)
+        restore.append((owner, attribute, original))
+        spent[label] = 0.0
+    try:
+        total = []
+        for item in items:
+            start = time.process_time()
+            router.route(item.text, title=item.title)
+            total.append(1000 * (time.process_time() - start))
+    finally:
+        for owner, attribute, original in restore:
+            setattr(owner, attribute, original)
+    cpu = np.array(total)
+    print(f"CPU per text over {len(items)} texts, timers on ({load()}): mean {cpu.mean():.1f} ms, "
+          f"p50 {np.percentile(cpu, 50):.1f} ms, p95 {np.percentile(cpu, 95):.1f} ms; of which, per text:")  # fmt: skip
+    for label, seconds in spent.items():
+        print(f"  {label:48s} {1000 * seconds / max(len(items), 1):6.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "data")
@@ -74,6 +147,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--batch", type=Path, default=None, help="JSONL to route as route_batch does")
     parser.add_argument("--chunk", type=int, nargs="+", default=[256], help="chunk sizes for --batch")
+    parser.add_argument("--breakdown", action="store_true", help="CPU time per step of Router.route")
     args = parser.parse_args()
     items = load_labelled(args.data / "barriers-dev.jsonl")[: args.n]
     print(f"peak RSS at start: {rss_mb():.0f} MB")
@@ -88,6 +162,9 @@ def main() -> None:
     router.route("워밍업")
     if args.batch is not None:
         batch(router, args.batch, args.n, args.chunk)
+        return
+    if args.breakdown:
+        breakdown(router, items)
         return
     latencies, cpu_latencies = [], []
     for item in items:

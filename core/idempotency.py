@@ -21,6 +21,14 @@ Behaviour, per client (the signed-in user, else a hash of the credential sent) a
 - same key while the first request is still running: **409** ``idempotency_request_in_flight``;
 - a response of 400 or more is not kept: the key is released so the client may fix and retry.
 
+``idempotent(..., one_statement=True)``: for a view that writes everything in one statement (a
+barrier filed as a draft, on PostgreSQL): the key is not claimed ahead, but written by that very
+statement, already *done* with the answer, and the view's own rows only if the key is new
+(``PendingKey``) — one statement instead of claim, BEGIN, the work, the store and COMMIT. A key
+found there already makes the statement write nothing, and the request goes the usual way
+(replay, 409 or 422, or a take-over). A second request with the same key while the first one's
+statement runs waits for it (the unique index) and then gets the stored answer.
+
 The key is kept ``HAECHI_IDEMPOTENCY_KEY_HOURS`` (24 by default); ``purge_expired_keys`` (run by
 ``manage.py apply_retention``) deletes older ones. An in-flight key whose process died is taken
 over after ``IN_FLIGHT_TIMEOUT`` (the work it guarded never committed: it shares the transaction).
@@ -33,6 +41,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -223,7 +232,7 @@ def _store(record: IdempotencyKey, response: HttpResponseBase) -> bool:
     """Keep ``response`` as the key's answer, if the key is still ours: compare-and-set on the
     state and ``started_at`` we claimed it with. False: another request took the key over (ours
     ran past ``IN_FLIGHT_TIMEOUT``) and is doing the work now; the caller rolls ours back."""
-    headers = {name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)}
+    headers = _replayed_headers(response)
     content = getattr(response, "content", b"")
     changes = {
         "state": IdempotencyKey.DONE,
@@ -254,6 +263,113 @@ def _store(record: IdempotencyKey, response: HttpResponseBase) -> bool:
         return cursor.rowcount == 1
 
 
+def _replayed_headers(response: HttpResponseBase) -> dict[str, str]:
+    return {name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)}
+
+
+class Unfolded(Exception):  # noqa: N818 - a signal between a view and ``idempotent``, not an error
+    """Raised by the view of ``idempotent(..., one_statement=True)`` when its key was not written
+    by its statement: it cannot write in one statement (raised before it wrote anything), or the
+    key was there already (its statement then wrote nothing). The request goes the usual way."""
+
+
+# The key's INSERT … SELECT with {source} and {id_sql} left open, per database alias (see
+# ``PendingKey.record_sql``).
+_RECORD_TEMPLATES: dict[str, str] = {}
+_RECORDED_FIELDS = (
+    "principal",
+    "scope",
+    "key",
+    "fingerprint",
+    "state",
+    "response_status",
+    "response_headers",
+    "response_body",
+    "started_at",
+    "completed_at",
+)
+
+
+def _key_field(name: str) -> Any:
+    return next(field for field in IdempotencyKey._meta.concrete_fields if field.name == name)
+
+
+def _record_template(connection: Any) -> str:
+    template = _RECORD_TEMPLATES.get(connection.alias)
+    if template is None:
+        meta = IdempotencyKey._meta
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(_key_field(name).column) for name in _RECORDED_FIELDS)
+        # Untyped literals: INSERT … SELECT gives them the columns' types (lengths checked).
+        values = ", ".join(
+            "%s || {id_sql}::text || %s" if name == "response_body" else "%s" for name in _RECORDED_FIELDS
+        )
+        conflict = ", ".join(quote(_key_field(name).column) for name in ("principal", "scope", "key"))
+        template = _RECORD_TEMPLATES[connection.alias] = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {values} FROM {{source}} "
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+        )
+    return template
+
+
+@dataclass
+class PendingKey:
+    """A keyed request's key, not claimed yet, offered to the view of
+    ``idempotent(..., one_statement=True)`` (``pending_key``): the view writes it, with its
+    answer, in the statement that does its work (``record_sql``), and says whether it was
+    written (``settle``)."""
+
+    principal: str
+    scope: str
+    key: str
+    fingerprint: str
+    started_at: dt.datetime
+    recorded: bool = False
+
+    def record_sql(
+        self, connection: Any, *, source: str, id_sql: str, response: HttpResponseBase, head: bytes, tail: bytes
+    ) -> tuple[str, list[Any]]:
+        """The key as done, with ``response`` (its status and replayed headers) as its answer,
+        whose content is ``head``, the new row's id, ``tail``: an INSERT … SELECT … FROM
+        ``source`` (one row, which has the id as ``id_sql``) that writes one row, or none when
+        the key is already there (ON CONFLICT DO NOTHING; it waits for a statement still
+        writing it). The caller's rows are to be written only when it wrote its row."""
+        values = {
+            "principal": self.principal,
+            "scope": self.scope,
+            "key": self.key,
+            "fingerprint": self.fingerprint,
+            "state": IdempotencyKey.DONE,
+            "response_status": response.status_code,
+            "response_headers": _replayed_headers(response),
+            "started_at": self.started_at,
+            "completed_at": timezone.now(),
+        }
+        params: list[Any] = []
+        for name in _RECORDED_FIELDS:
+            if name == "response_body":
+                params += [head.decode("utf-8", "replace"), tail.decode("utf-8", "replace")]
+            else:
+                params.append(_key_field(name).get_db_prep_save(values[name], connection))
+        return _record_template(connection).format(source=source, id_sql=id_sql), params
+
+    def settle(self, *, written: bool) -> None:
+        """After the statement: the key was written (the answer is stored) or, when it was not,
+        ``Unfolded`` (the statement wrote nothing of the view's either)."""
+        if not written:
+            raise Unfolded
+        self.recorded = True
+
+
+_PENDING = "_haechi_pending_key"
+
+
+def pending_key(request: HttpRequest) -> PendingKey | None:
+    """The key the view of ``idempotent(..., one_statement=True)`` is to write in its statement,
+    or None (no key, or the request goes the usual way: the key is already claimed)."""
+    return getattr(request, _PENDING, None)
+
+
 _WHOLE_TRANSACTION = "_haechi_idempotent_transaction"
 
 
@@ -274,8 +390,14 @@ def idempotent(
     *,
     required: bool = False,
     principal: Callable[[HttpRequest], str | None] = default_principal,
+    one_statement: bool = False,
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
-    """Make a create view honour ``Idempotency-Key`` (see the module docstring)."""
+    """Make a create view honour ``Idempotency-Key`` (see the module docstring).
+
+    ``one_statement``: the view is first run outside any transaction with the key pending
+    (``pending_key``); it either writes the key in its one statement (``PendingKey.settle``),
+    answers 400 or more having written nothing, or raises ``Unfolded`` — then it runs again the
+    usual way (claim, transaction, store)."""
 
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
@@ -296,7 +418,23 @@ def idempotent(
             owner = principal(request)
             if owner is None:  # nobody to tie the key to (anonymous): behave as without a key
                 return view(request, *args, **kwargs)
-            claimed = _claim(principal=owner, scope=scope, key=key, fingerprint=request_fingerprint(request))
+            fingerprint = request_fingerprint(request)
+            if one_statement:
+                pending = PendingKey(
+                    principal=owner, scope=scope, key=key, fingerprint=fingerprint, started_at=timezone.now()
+                )
+                setattr(request, _PENDING, pending)
+                try:
+                    response = view(request, *args, **kwargs)
+                except Unfolded:
+                    pass
+                else:
+                    if pending.recorded or response.status_code >= 400:
+                        return response
+                    raise AssertionError(f"{scope}: answered {response.status_code} without writing its key")
+                finally:
+                    setattr(request, _PENDING, None)
+            claimed = _claim(principal=owner, scope=scope, key=key, fingerprint=fingerprint)
             if isinstance(claimed, HttpResponse):
                 return claimed
             try:

@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 
 from routing.classifier import Router, Routing, default_model_path, load_router
-from routing.near_duplicates import BarrierFeatures, NearDuplicateIndex, pair_score
+from routing.near_duplicates import BarrierFeatures, LearnedLinking, LinkSettings, NearDuplicateIndex, pair_score
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ def use_router(router: Router | None) -> None:
     global _router
     with _LOCK:
         _router = _UNSET if router is None else router
+        forget_signature_index()  # rebuilt with the new router's linking settings
 
 
 def model_version(router: Router) -> str:
@@ -136,8 +137,31 @@ def link(index: NearDuplicateIndex, key: str, features: BarrierFeatures) -> str:
     return group
 
 
+def linking_of(router: Router | None) -> LearnedLinking | None:
+    """What the router learned about linking (``Router.link_specificity``, set by ``Router.fit``
+    from ``near_duplicates.learn_linking``), or None for a router without it (older models)."""
+    learned = getattr(router, "link_specificity", None)
+    return learned if isinstance(learned, LearnedLinking) else None
+
+
+def new_index(router: Router | None) -> NearDuplicateIndex:
+    """An empty near-duplicate index linking as ``router`` learned to (its term specificity and
+    the link/merge thresholds chosen with it, as bench/routing_cluster.py --specificity measures
+    them); the default settings without one. route_batch and the workflow's index both start here."""
+    learned = linking_of(router)
+    return learned.index() if learned is not None else NearDuplicateIndex()
+
+
+def link_settings() -> LinkSettings:
+    """The settings the workflow links with (the process-wide index's, else the router's)."""
+    with _LOCK:
+        if _index is not None:
+            return _index.index.settings
+    return new_index(get_router()).settings
+
+
 def link_threshold() -> float:
-    return NearDuplicateIndex().settings.link_threshold
+    return link_settings().link_threshold
 
 
 # ---- the process-wide index over stored signatures ---------------------------------------------
@@ -150,8 +174,8 @@ class SignatureIndex:
     splits happen there).
     """
 
-    def __init__(self) -> None:
-        self.index = NearDuplicateIndex()
+    def __init__(self, router: Router | None = None) -> None:
+        self.index = new_index(router)
         self.last_pk = 0
         self.signature_pk: dict[int, int] = {}
 
@@ -218,7 +242,7 @@ def signature_index() -> SignatureIndex:
     global _index
     with _LOCK:
         if _index is None:
-            _index = SignatureIndex()
+            _index = SignatureIndex(get_router())
         _index.sync()
         return _index
 

@@ -15,9 +15,12 @@ public-sector 망분리). Linking has three steps:
   articles of the same law;
 - optionally a **term specificity** learned from barriers whose rule is known (``TermSpecificity``,
   ``learn_specificity``): each gram's weight times the smoothed rate at which labelled texts
-  sharing it concern the same rule, so the filers' common vocabulary counts for less. Off unless
-  an index is given one (grouped 5-fold CV, bench/routing_cluster.py --specificity: B-cubed F1
-  0.698 → 0.715 with consolidation, precision 0.659 → 0.724);
+  sharing it concern the same rule, so the filers' common vocabulary counts for less.
+  ``learn_linking`` learns it together with the link/merge thresholds that suit it (chosen on
+  held-out halves of the labelled rules); a router keeps the result (``Router.link_specificity``)
+  and ``engine.new_index`` builds route_batch's and the workflow's index from it (the defaults
+  below for a router without one). Grouped 5-fold CV, bench/routing_cluster.py --specificity:
+  B-cubed F1 0.696 → 0.717 with consolidation, precision 0.659 → 0.771;
 - a **group score**: the mean pair score over the members of each candidate group (average
   link). One lucky shared word with one member no longer pulls a text into a rule, and a
   paraphrase that shares a little with every member of the right group still joins it.
@@ -45,7 +48,7 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Container, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -141,6 +144,91 @@ def learn_specificity(
         same = sum(c * (c - 1) / 2 for c in rules.values())
         factors[gram] = ((same + smoothing * prior) / (pairs + smoothing)) ** power
     return TermSpecificity(factors, prior**power)
+
+
+# Threshold grids ``learn_linking`` chooses from (with consolidation after linking, arrival can be
+# stricter: merges recover the rest). The merge grid steps by 0.005 around where grouped CV put it.
+LINK_GRID = (0.06, 0.08, 0.1, 0.15, 0.2, 0.3)
+MERGE_GRID = (0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05)
+
+
+@dataclass(frozen=True)
+class LearnedLinking:
+    """How to link, learned from barriers whose rule is known (``learn_linking``): the term
+    specificity and the link/merge thresholds chosen with it. The router keeps one
+    (``Router.link_specificity``); ``index()`` builds the near-duplicate index that uses it."""
+
+    specificity: TermSpecificity
+    settings: LinkSettings
+    trained_on: int = 0
+
+    def index(self) -> NearDuplicateIndex:
+        """An empty index with these settings (its own copy) and this specificity."""
+        return NearDuplicateIndex(settings=replace(self.settings), frequencies=DocumentFrequencies(self.specificity))
+
+
+def learn_linking(
+    labelled: Iterable[tuple[BarrierFeatures | Iterable[str], str]],
+    *,
+    link_grid: Iterable[float] = LINK_GRID,
+    merge_grid: Iterable[float] = MERGE_GRID,
+    base: LinkSettings | None = None,
+) -> LearnedLinking:
+    """``LearnedLinking`` from ``(features or morphemes, rule)`` pairs in arrival order (e.g. the
+    training barriers and their cluster or recurring regulation).
+
+    The thresholds are chosen as the specificity will be used, on rules it never saw: the rules are
+    split in two halves; with the specificity learned from one half, every text is linked in order
+    and consolidated, and the B-cubed F1 of the other half's texts is summed over both halves for
+    each (link, merge) pair of the grids. The specificity kept is then learned from all of them.
+    With fewer than four rules there is nothing to choose from: ``base`` (default ``LinkSettings()``)
+    thresholds are kept."""
+    items = [(f if isinstance(f, BarrierFeatures) else BarrierFeatures.from_tokens(f), rule) for f, rule in labelled]
+    items = [(f, rule) for f, rule in items if f.morphemes]
+    settings = replace(base or LinkSettings())
+    specificity = learn_specificity((f.morphemes, rule) for f, rule in items)
+    rules = sorted({rule for _f, rule in items})
+    if len(rules) < 4:
+        return LearnedLinking(specificity, settings, len(items))
+    links, merges = sorted(set(link_grid)), sorted(set(merge_grid), reverse=True)
+    keys = [f"k{n}" for n in range(len(items))]
+    truth = {key: rule for key, (_f, rule) in zip(keys, items, strict=True)}
+    # Rules alternate between the halves in order of first appearance (deterministic, grouped).
+    first = {rule: n for n, (_f, rule) in reversed(list(enumerate(items)))}
+    half = {rule: k % 2 for k, rule in enumerate(sorted(rules, key=first.__getitem__))}
+    totals: dict[tuple[float, float], float] = {}
+    for side in (0, 1):
+        learned = learn_specificity((f.morphemes, rule) for f, rule in items if half[rule] == side)
+        held = [key for key in keys if half[truth[key]] != side]
+        for link in links:
+            index = NearDuplicateIndex(
+                settings=replace(settings, link_threshold=link), frequencies=DocumentFrequencies(learned)
+            )
+            linked = index.link_all(zip(keys, (f for f, _r in items), strict=True), consolidate=False)
+            done = index.consolidate(threshold=min(merges))
+            for merge in merges:
+                predicted = _after_merges(linked, done, merge)
+                score = bcubed_of_items(predicted, truth, held)[2]
+                totals[(link, merge)] = totals.get((link, merge), 0.0) + score
+    link, merge = max(sorted(totals), key=lambda lm: totals[lm])
+    return LearnedLinking(specificity, replace(settings, link_threshold=link, merge_threshold=merge), len(items))
+
+
+def _after_merges(linked: dict[str, str], merges: list[tuple[str, str, float]], threshold: float) -> dict[str, str]:
+    """The groups after the prefix of ``merges`` (in order, as ``consolidate`` returns them) whose
+    score reaches ``threshold``."""
+    into: dict[str, str] = {}
+    for drop, keep, value in merges:
+        if value < threshold:
+            break
+        into[drop] = keep
+
+    def final(group: str) -> str:
+        while group in into:
+            group = into[group]
+        return group
+
+    return {key: final(group) for key, group in linked.items()}
 
 
 class DocumentFrequencies:
@@ -662,6 +750,28 @@ def bcubed(predicted: dict[str, str], truth: dict[str, str]) -> tuple[float, flo
         precision += both / len(pred_group)
         recall += both / len(true_group)
     n = len(truth) or 1
+    p, r = precision / n, recall / n
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def bcubed_of_items(
+    predicted: dict[str, str], truth: dict[str, str], items: Iterable[str]
+) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1 averaged over ``items`` only, their groups and rules
+    counted over everything in ``predicted`` (held-out texts whose groups may hold others)."""
+    by_pred: dict[str, set[str]] = {}
+    by_true: dict[str, set[str]] = {}
+    for item, g in predicted.items():
+        by_pred.setdefault(g, set()).add(item)
+        by_true.setdefault(truth[item], set()).add(item)
+    precision = recall = 0.0
+    chosen = list(items)
+    for item in chosen:
+        mine, same = by_pred[predicted[item]], by_true[truth[item]]
+        both = len(mine & same)
+        precision += both / len(mine)
+        recall += both / len(same)
+    n = len(chosen) or 1
     p, r = precision / n, recall / n
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 

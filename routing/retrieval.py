@@ -47,6 +47,22 @@ definitions article (정의) weighted up (no gain at 1.5, worse at 3 and 5), the
 query (no gain), another sector boost or citation prior (1.5 helps @3 by 0.03 and costs @10 0.02).
 kiwipiepy's ``most_similar_morphemes`` was looked at for query expansion and not used: for
 드론 it returns 대함, 팰컨, 안창남 …, and it knows neither 원격진료 nor 마이데이터.
+
+Speed (session 8; the output is unchanged to the bit, ``routing/tests/test_retrieval_reference.py``
+checks it against plain implementations). scipy's sparse product clears and scans work arrays as
+wide as the index (81,000 articles, 160,000 in morphemes) on every call, which cost more than the
+few thousand postings a complaint touches. The article n-gram scores are now one dense pass per
+query (its posting rows as a CSC matrix times its weights: the same float32 additions in the same
+order as the product), each law's best article one segmented maximum over the articles in law
+order, a law's best three one integer-key sort of the few laws that can still rank; a tie for a
+law's best article is settled as the product listed them (``_best_articles``). The morpheme index
+multiplies the query row by the index directly (no copy of the rows first; its order decides ties
+at ``SCORED_ARTICLES``, so the product stays) and adds the quoted laws without sparse products;
+the profiles read law and ministry columns in one pass (dense for a few texts, one product for a
+batch). Measured (CPU, interleaved with the old code in one process, load 9–16 on 2 cores): the
+first 300 dev texts one at a time, ``candidate_laws`` and the profiles 5.0 → 3.6 ms a text;
+200 real petitions in batches of 100, article n-grams 5.7 → 3.3 ms and morphemes 3.8 → 2.9 ms a
+text; bench/routing_candidates.py ``candidates`` 6.6 → 5.0 ms with the same recall.
 """
 
 from __future__ import annotations
@@ -86,6 +102,9 @@ DEFINITION_BOOST = 1.0
 CITING_ARTICLES = 30  # MorphemeRetriever: best articles whose quoted laws gain their score
 SCORED_ARTICLES = 400  # MorphemeRetriever: a text's best-matching articles that score laws
 BM25_K1, BM25_B = 1.2, 0.75
+# CorpusProfiles.scores: from this many texts on, one sparse product for all (its cost per call is
+# in proportion to the number of laws, shared by the rows); below, a dense pass per text.
+_SPARSE_PRODUCT_ROWS = 8
 MAX_DF_SHARE = 0.02  # MorphemeRetriever: terms in more articles than this share are not indexed …
 MIN_DF_CAP = 50  # … unless in at most this many (a small corpus keeps its words)
 # Build the MorphemeRetriever with the article retriever (ArticleRetriever.from_corpus).
@@ -232,40 +251,82 @@ class ArticleRetriever:
         (:func:`query_ngrams`), shared with :class:`CorpusProfiles`.
         """
         queries = tfidf_transform(self.vectorizer, _queries(texts), analysed=ngrams)
-        sims = (queries @ self.matrix_t).tocsr()  # n x articles, sparse
-        scores = np.zeros((len(texts), len(self.law_ids)), dtype=np.float32)
-        best = np.full((len(texts), len(self.law_ids)), -1, dtype=np.int64)
+        n_laws = len(self.law_ids)
+        scores = np.zeros((len(texts), n_laws), dtype=np.float32)
+        best = np.full((len(texts), n_laws), -1, dtype=np.int64)
         decay = np.asarray(_DECAY, dtype=np.float32)
+        grouping, segment_laws, segment_starts, segment_ends = self._law_segments()
         for row in range(len(texts)):
-            lo, hi = sims.indptr[row], sims.indptr[row + 1]
-            if lo == hi:
+            lo, hi = queries.indptr[row], queries.indptr[row + 1]
+            postings = self.matrix_t[queries.indices[lo:hi]]  # the rows of the query's n-grams, in column order
+            if not postings.nnz:
                 continue
-            articles, values = sims.indices[lo:hi], sims.data[lo:hi]
-            laws = self.article_law[articles]
-            if top is not None and top < len(self.law_ids):
-                lower = np.zeros(len(self.law_ids), dtype=np.float32)
-                np.maximum.at(lower, laws, values)
-                lower *= self.prior
+            # Every article's cosine at once, densely: the same additions in the same order as the
+            # sparse product query @ matrix_t (n-gram by n-gram), so the same float32 sums.
+            dense = (
+                sparse.csc_matrix(
+                    (postings.data, postings.indices, postings.indptr), shape=(len(self.article_law), hi - lo)
+                )
+                @ queries.data[lo:hi]
+            )
+            by_law = dense if grouping is None else dense[grouping]  # each law's articles side by side
+            lower = np.zeros(n_laws, dtype=np.float32)  # each law's best article
+            lower[segment_laws] = np.maximum.reduceat(by_law, segment_starts)
+            lower *= self.prior
+            chosen = lower > 0
+            if top is not None and top < n_laws:
                 kth = -np.partition(-lower, top - 1)[top - 1]
                 scores[row] = lower
                 possible = lower * float(decay.sum()) >= kth
-                keep_articles = possible[laws]
-                articles, values, laws = articles[keep_articles], values[keep_articles], laws[keep_articles]
                 scores[row, possible] = 0.0
-            order = np.argsort(-values, kind="stable")
-            articles, values, laws = articles[order], values[order], laws[order]
-            grouped = np.argsort(laws, kind="stable")
+                chosen &= possible
+            segments = np.flatnonzero(chosen[segment_laws])
+            lengths = segment_ends[segments] - segment_starts[segments]
+            offsets = np.cumsum(lengths) - lengths
+            entries = np.arange(int(lengths.sum())) - np.repeat(offsets - segment_starts[segments], lengths)
+            values = by_law[entries]
+            matched = values > 0
+            entries, values = entries[matched], values[matched]
+            articles = entries if grouping is None else grouping[entries]
+            laws = self.article_law[articles]
+            # By law, best article first: one stable sort of an integer key (law, then the value's
+            # bits, which order like positive floats), cheaper than sorting by two keys.
+            if values.dtype == np.float32:
+                key = laws.astype(np.int64) << 31 | (0x7FFFFFFF - values.view(np.int32))
+                grouped = np.argsort(key, kind="stable")
+            else:  # a vectoriser of another dtype
+                grouped = np.lexsort((-values, laws))
             laws, articles, values = laws[grouped], articles[grouped], values[grouped]
             first = np.r_[True, laws[1:] != laws[:-1]]
             starts = np.flatnonzero(first)
             rank = np.arange(len(laws)) - np.repeat(starts, np.diff(np.r_[starts, len(laws)]))
             keep = rank < len(decay)
-            exact = np.zeros(len(self.law_ids), dtype=np.float32)
+            exact = np.zeros(n_laws, dtype=np.float32)
             np.add.at(exact, laws[keep], values[keep] * decay[rank[keep]])
             touched = laws[first]
             scores[row, touched] = exact[touched] * self.prior[touched]
-            best[row, touched] = articles[first]
+            best[row, touched] = _best_articles(laws, articles, values, starts, postings.indices)
         return scores, best
+
+    def _law_segments(self) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray]:
+        """(articles in law order, or None when they already are; the laws having articles; where
+        each law's articles start and end in that order), computed once per loaded retriever."""
+        cached = self.__dict__.get("_segments")
+        if cached is None:
+            laws = np.asarray(self.article_law)
+            grouping = None if np.all(laws[1:] >= laws[:-1]) else np.argsort(laws, kind="stable")
+            ordered = laws if grouping is None else laws[grouping]
+            segment_laws = np.unique(ordered)
+            starts = np.searchsorted(ordered, segment_laws, side="left")
+            ends = np.searchsorted(ordered, segment_laws, side="right")
+            cached = (grouping, segment_laws, starts, ends)
+            self.__dict__["_segments"] = cached
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_segments", None)  # derived at first use, not stored with the model
+        return state
 
     def top(self, text: str, k: int = 5) -> list[ArticleHit]:
         scores, best = self.law_scores([text], top=k)
@@ -280,6 +341,35 @@ class ArticleRetriever:
             for j in order
             if scores[0, j] > 0
         ]
+
+
+def _best_articles(
+    laws: np.ndarray, articles: np.ndarray, values: np.ndarray, starts: np.ndarray, traversal: np.ndarray
+) -> np.ndarray:
+    """The best article of each law (``starts``: where each law's group begins in ``laws``,
+    ``articles``, ``values``, sorted by law, then value descending).
+
+    When two articles of a law tie for its best value, the one chosen is the one the sparse
+    product ``query @ matrix_t`` would have listed first, as the ranking always did: that product
+    lists articles in the reverse order of their first appearance in ``traversal`` (the query's
+    posting lists one after another), so the tied article that appears first the latest wins.
+    """
+    chosen = articles[starts].copy()
+    following = starts + 1
+    inside = following < len(laws)
+    tied = np.flatnonzero(inside)
+    tied = tied[
+        (laws[following[inside]] == laws[starts[inside]]) & (values[following[inside]] == values[starts[inside]])
+    ]
+    for group in tied:
+        start = starts[group]
+        end = start + 1
+        while end < len(laws) and laws[end] == laws[start] and values[end] == values[start]:
+            end += 1
+        candidates = articles[start:end]
+        first_seen = [int(np.flatnonzero(traversal == article)[0]) for article in candidates]
+        chosen[group] = candidates[int(np.argmax(first_seen))]
+    return chosen
 
 
 def _queries(texts: Sequence[str]) -> list[str]:
@@ -431,9 +521,36 @@ class CorpusProfiles:
         """(texts x laws) cosine × prior, and (texts x ministries) cosine (``ngrams``: see
         :meth:`ArticleRetriever.law_scores`)."""
         queries = tfidf_transform(self.vectorizer, _queries(texts), analysed=ngrams)
-        laws = np.asarray((queries @ self.law_matrix_t).todense()) * self.law_prior
-        ministries = np.asarray((queries @ self.ministry_matrix_t).todense())
-        return laws, ministries
+        both = self._laws_and_ministries()
+        n_laws = self.law_matrix_t.shape[1]
+        if len(texts) >= _SPARSE_PRODUCT_ROWS:  # the product's per-call cost is shared by the rows
+            out = (queries @ both).toarray()
+            return out[:, :n_laws] * self.law_prior, out[:, n_laws:]
+        out = np.zeros((len(texts), both.shape[1]), dtype=np.result_type(queries.dtype, both.dtype))
+        for row in range(len(texts)):
+            lo, hi = queries.indptr[row], queries.indptr[row + 1]
+            postings = both[queries.indices[lo:hi]]
+            # the same additions in the same order as the sparse product query @ matrix, so the
+            # same sums, straight into a dense row
+            out[row] = (
+                sparse.csc_matrix((postings.data, postings.indices, postings.indptr), shape=(both.shape[1], hi - lo))
+                @ queries.data[lo:hi]
+            )
+        return out[:, :n_laws] * self.law_prior, out[:, n_laws:]
+
+    def _laws_and_ministries(self) -> sparse.csr_matrix:
+        """features x (laws, then ministries): both profiles read in one pass (built at first use)."""
+        cached = self.__dict__.get("_both")
+        if cached is None:
+            cached = sparse.hstack([self.law_matrix_t, self.ministry_matrix_t], format="csr")
+            cached.sort_indices()
+            self.__dict__["_both"] = cached
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_both", None)  # derived at first use, not stored with the model
+        return state
 
 
 @dataclass
@@ -603,9 +720,15 @@ class MorphemeRetriever:
             columns = sorted({self.vocabulary[w] for w in (t.lower() for t in words) if w in self.vocabulary})
             if not columns:
                 continue
-            weights = self.idf[columns]
-            block = self.matrix_t[columns]
-            sims = sparse.csr_matrix(weights[np.newaxis, :]) @ block
+            # the query as a sparse row over the index's terms: the product reads only the rows
+            # of its terms (no copy of them first), in the same order, so the same articles come
+            # out in the same order with the same sums (the order matters: the best few hundred are
+            # chosen by argpartition, whose choice among equal values depends on it)
+            query = sparse.csr_matrix(
+                (self.idf[columns], np.asarray(columns, dtype=np.int32), np.array([0, len(columns)], dtype=np.int32)),
+                shape=(1, self.matrix_t.shape[0]),
+            )
+            sims = query @ self.matrix_t
             articles, values = sims.indices, sims.data
             if not len(values):
                 continue
@@ -632,10 +755,21 @@ class MorphemeRetriever:
             if citations is not None:
                 n = min(CITING_ARTICLES, len(values))
                 best = np.argpartition(-values, n - 1)[:n]
-                cited[row] = (
-                    (sparse.csr_matrix(values[best][np.newaxis, :]) @ citations[articles[best]]).toarray().ravel()
-                )
+                _add_rows(cited[row], citations, articles[best], values[best])
         return scores * self.prior, cited * self.prior
+
+
+def _add_rows(out: np.ndarray, matrix: sparse.csr_matrix, rows: np.ndarray, weights: np.ndarray) -> None:
+    """``out += weights @ matrix[rows]`` in ``out``'s dtype, adding row by row in the order given
+    (what the sparse product does, so the sums are the same to the bit), without building the
+    row selection and the product as sparse matrices (each costs more than the few additions)."""
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[rows + 1] - starts
+    if not lengths.sum():
+        return
+    offsets = np.cumsum(lengths) - lengths
+    entries = np.arange(int(lengths.sum())) - np.repeat(offsets - starts, lengths)
+    np.add.at(out, matrix.indices[entries], (np.repeat(weights, lengths) * matrix.data[entries]).astype(out.dtype))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -48,6 +49,7 @@ from barriers.services._core import (
     start_clock,
 )
 from core.errors import Conflict, ValidationFailed
+from core.idempotency import Unfolded
 from firms.models import Firm, Sector
 
 MAX_COST_WON = 10**15
@@ -120,6 +122,11 @@ FILER_FIELDS = frozenset(
 )
 
 
+# Given the barrier as it will be filed (its id, not known yet, as 0), the database connection and
+# the SQL of the new id: the SQL and parameters of a write that decides whether the filing is.
+FilingGate = Callable[[Barrier, Any, str], tuple[str, list[Any]]]
+
+
 def file_barrier(
     *,
     actor: Any,
@@ -129,13 +136,29 @@ def file_barrier(
     sector_codes: list[str] | None = None,
     submit: bool = False,
     savepoint: bool = True,
+    gate: FilingGate | None = None,
     **fields: Any,
 ) -> Barrier:
     """Create a barrier as a draft (작성 중) for ``firm``; with ``submit`` it is submitted at once.
 
     ``savepoint``: False for a caller whose own transaction is rolled back as a whole when the
     filing fails (the API's create under an Idempotency-Key): inside it, no SAVEPOINT and RELEASE
-    (two more round trips) around the filing."""
+    (two more round trips) around the filing.
+
+    ``gate``: file in one statement, its own transaction (no BEGIN, no COMMIT), together with a
+    write that decides whether the filing is written at all — the API's Idempotency-Key with its
+    answer (``core.idempotency.PendingKey``): an INSERT … SELECT … FROM ``ids`` (the new id as
+    the SQL it is given) that writes one row or none. When it wrote none, nothing is written and
+    ``Unfolded`` is raised; so it is when the filing is not one statement (a submission, not
+    PostgreSQL, inside a transaction already) — then before anything is written."""
+    if gate is not None:
+        connection = connections[router.db_for_write(Barrier)]
+        if submit or connection.vendor != "postgresql" or connection.in_atomic_block:
+            raise Unfolded
+        # One statement is one transaction: every check is made before it, nothing after it writes.
+        return _file_barrier(
+            actor=actor, firm=firm, title=title, body=body, sector_codes=sector_codes, submit=False, gate=gate, **fields
+        )
     with transaction.atomic(savepoint=savepoint):
         return _file_barrier(
             actor=actor, firm=firm, title=title, body=body, sector_codes=sector_codes, submit=submit, **fields
@@ -143,7 +166,15 @@ def file_barrier(
 
 
 def _file_barrier(
-    *, actor: Any, firm: Firm, title: str, body: str, sector_codes: list[str] | None, submit: bool, **fields: Any
+    *,
+    actor: Any,
+    firm: Firm,
+    title: str,
+    body: str,
+    sector_codes: list[str] | None,
+    submit: bool,
+    gate: FilingGate | None = None,
+    **fields: Any,
 ) -> Barrier:
     require_confirmed_email(actor)  # a new firm account files once its e-mail address is confirmed
     require(actor, "barrier.file", firm)
@@ -166,8 +197,8 @@ def _file_barrier(
         clock = planned_clock(barrier, step=ClockStep.TRIAGE, now=now)
         enter_state(barrier, verb="submit", now=now)
         barrier.submitted_at = now
-    event = _insert_new(barrier, sectors, actor=actor, now=now)
-    remember_sectors(barrier, sectors)
+    event = _insert_new(barrier, sectors, actor=actor, now=now, gate=gate)
+    remember_sectors(barrier, sectors)  # again after a gate: what it remembered was for id 0
     if event is None:
         # The row is new in this transaction: nobody else can see it, lock it or append to its chain.
         event = append_event(
@@ -208,7 +239,9 @@ def member_firm(firm_id: int) -> Firm:
     return Firm.from_db(router.db_for_read(Firm), ["id"], [firm_id])
 
 
-def _insert_new(barrier: Barrier, sectors: list[Sector], *, actor: Any, now: dt.datetime) -> BarrierEvent | None:
+def _insert_new(
+    barrier: Barrier, sectors: list[Sector], *, actor: Any, now: dt.datetime, gate: FilingGate | None = None
+) -> BarrierEvent | None:
     """INSERT the new ``barrier``, its links to ``sectors`` (a new row has none yet: no
     read-then-write as set() does) and, on PostgreSQL, the first event of its audit chain (the
     filing) — returned; None elsewhere, where the caller appends it. On PostgreSQL in one
@@ -226,10 +259,30 @@ def _insert_new(barrier: Barrier, sectors: list[Sector], *, actor: Any, now: dt.
         through.objects.bulk_create([through(barrier_id=barrier.pk, sector_id=s.pk) for s in sectors])
         return None
     quote = connection.ops.quote_name
-    insert_sql, fields = _barrier_insert(connection)
-    params: list[Any] = [f.get_db_prep_save(f.pre_save(barrier, True), connection) for f in fields]
     pk = quote(Barrier._meta.pk.column)
-    sql = f"WITH new_barrier AS ({insert_sql})"
+    if gate is None:
+        insert_sql, fields = _barrier_insert(connection)
+        params: list[Any] = [f.get_db_prep_save(f.pre_save(barrier, True), connection) for f in fields]
+        sql = f"WITH new_barrier AS ({insert_sql})"
+    else:
+        # The id is drawn first (the gate's row needs it), the gate writes its row or none, and
+        # the barrier is inserted from that row: nothing of the filing when the gate wrote none.
+        _plain, fields = _barrier_insert(connection)
+        values = [f.get_db_prep_save(f.pre_save(barrier, True), connection) for f in fields]
+        insert_sql = _gated_barrier_insert(connection, tuple(value is None for value in values))
+        params = [value for value in values if value is not None]
+        # The gate sees the barrier as filed, its sectors included, but with id 0 (none yet).
+        barrier.pk = 0
+        try:
+            remember_sectors(barrier, sectors)
+            gate_sql, gate_params = gate(barrier, connection, "ids.id")
+        finally:
+            barrier.pk = None
+        sql = (
+            f"WITH ids AS (SELECT nextval(pg_get_serial_sequence('{Barrier._meta.db_table}', "
+            f"'{Barrier._meta.pk.column}')) AS id), gate AS ({gate_sql}), new_barrier AS ({insert_sql})"
+        )
+        params = [*gate_params, *params]
     if sectors:
         links = through._meta
         sql += (
@@ -250,6 +303,7 @@ def _insert_new(barrier: Barrier, sectors: list[Sector], *, actor: Any, now: dt.
         actor=actor,
         status=BarrierStatus.DRAFT,
         now=now,
+        verify_ahead=gate is not None,
     )
     sql += f", filing AS ({filing.sql})"
     params += filing.params
@@ -267,6 +321,8 @@ def _insert_new(barrier: Barrier, sectors: list[Sector], *, actor: Any, now: dt.
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
+    if gate is not None and row is None:
+        raise Unfolded  # the gate wrote nothing, and so neither did the filing
     barrier.pk = row[0]
     barrier._state.adding = False
     barrier._state.db = connection.alias
@@ -294,6 +350,31 @@ def _barrier_insert(connection: Any) -> tuple[str, list[Any]]:
             raise AssertionError("the barrier's INSERT does not take one parameter per field")
         cached = _BARRIER_INSERTS[connection.alias] = (sql, fields)
     return cached
+
+
+# (database alias, which values are NULL) → the barrier's INSERT … SELECT from the gate's row
+# (``_insert_new``), id included, for the fields of ``_barrier_insert`` in their order.
+_GATED_BARRIER_INSERTS: dict[tuple[str, tuple[bool, ...]], str] = {}
+
+
+def _gated_barrier_insert(connection: Any, nulls: tuple[bool, ...]) -> str:
+    """The INSERT with NULL written out where ``nulls`` says (a draft leaves a dozen fields
+    empty): the statement then takes at most 50 parameters, and the driver keeps its parsed
+    form instead of parsing it again on every filing."""
+    key = (connection.alias, nulls)
+    sql = _GATED_BARRIER_INSERTS.get(key)
+    if sql is None:
+        _plain, fields = _barrier_insert(connection)  # the same fields, the same values
+        meta = Barrier._meta
+        quote = connection.ops.quote_name
+        columns = ", ".join([quote(meta.pk.column), *(quote(f.column) for f in fields)])
+        # Untyped literals: INSERT … SELECT gives them the columns' types, lengths checked.
+        values = ", ".join(["ids.id", *("NULL" if null else "%s" for null in nulls)])
+        sql = _GATED_BARRIER_INSERTS[key] = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {values} FROM ids, gate "
+            f"RETURNING {quote(meta.pk.column)}"
+        )
+    return sql
 
 
 def _fingerprint(payload: dict[str, Any]) -> str:

@@ -14,9 +14,12 @@ from routing.sector_model import (
     CORPUS_FEATURES,
     NO_EVIDENCE,
     SECTORS,
+    VIEWS,
     SectorCorpus,
     SectorInput,
     SectorModel,
+    _LinearView,
+    input_from_analysis,
     sector_code,
 )
 
@@ -77,12 +80,17 @@ def _text(sector: str, rule: int, variant: int) -> SectorInput:
     law = LAW_OF[sector]
     field_words = FIELD_WORDS[law][1]
     pool = field_words[:3] if rule < 4 else field_words[3:]
-    own = [f"{sector}규칙{rule}어{k}" for k in range(2)]
+    # a syllable of the rule's own (no other rule's words, nor the sector's name, share it)
+    own = [f"{chr(0xAC00 + 37 * SECTORS.index(sector) + rule)}규칙{k}" for k in range(2)]
     words = [pool[(rule + variant) % len(pool)], pool[(rule + variant + 1) % len(pool)], *own, "규제", "건의"]
     others = [x for x in FIELD_WORDS if x != law]
     candidates = ((law, 1.0), (others[(rule + variant) % len(others)], 0.4))
     return SectorInput(
-        tokens=" ".join(words), morphemes=tuple(words), candidates=candidates, profile_laws=candidates[:1]
+        tokens=" ".join(words),
+        morphemes=tuple(words),
+        candidates=candidates,
+        profile_laws=candidates[:1],
+        text=" ".join(words),
     )
 
 
@@ -159,6 +167,39 @@ def test_the_stacker_is_fitted_on_inner_grouped_folds(trained: SectorModel):
     assert trained.stacked
     assert trained.stacker_c is not None
     assert trained.coef is not None and trained.coef.shape[1] == len(SECTORS)
+    # the text classifier's and every view's log-probabilities, then the corpus evidence
+    assert [view.kind for view in trained.views] == list(VIEWS)
+    assert trained.coef.shape[0] == len(SECTORS) * (1 + len(VIEWS)) + len(CORPUS_FEATURES)
+
+
+def test_the_character_view_reads_words_inside_compounds_and_inflections():
+    """A word the training texts used alone is recognised inside a compound or with an ending —
+    where the whole-token views see an unknown token."""
+    texts = {
+        "fintech": ["결제 수수료 송금", "송금 한도 결제", "결제 계좌 이체"],
+        "biohealth": ["병원 진료 환자", "환자 진료 기록", "병원 처방 환자"],
+    }
+    items = [SectorInput(tokens=t, morphemes=tuple(t.split()), text=t) for ts in texts.values() for t in ts]
+    codes = [code for code, ts in texts.items() for _t in ts]
+    chars = _LinearView.fit("chars", items, codes)
+    tokens = _LinearView.fit("tokens", items, codes)
+    probe = [
+        SectorInput(tokens="간편결제서비스가", morphemes=("간편결제서비스가",), text="간편결제서비스가"),
+        SectorInput(tokens="대학병원에서", morphemes=("대학병원에서",), text="대학병원에서"),
+    ]
+    p = chars.predict_proba(probe)
+    assert p.shape == (2, len(SECTORS)) and np.allclose(p.sum(axis=1), 1.0)
+    assert SECTORS[int(p[0].argmax())] == "fintech"
+    assert SECTORS[int(p[1].argmax())] == "biohealth"
+    blind = tokens.predict_proba(probe)  # no token it knows: it cannot tell the two apart
+    assert np.allclose(blind[0], blind[1])
+
+
+def test_a_view_without_any_text_abstains():
+    items = [SectorInput(tokens=t, morphemes=(t,)) for t in ("결제", "송금", "병원", "환자")]  # text ""
+    view = _LinearView.fit("chars", items, ["fintech", "fintech", "biohealth", "biohealth"])
+    p = view.predict_proba([SectorInput(tokens="결제", morphemes=("결제",), text="결제")])
+    assert np.allclose(p[0], view.predict_proba([SectorInput(tokens="병원", morphemes=("병원",), text="병원")])[0])
 
 
 def test_unseen_rules_get_the_sector_of_their_laws_and_words(trained: SectorModel):
@@ -168,6 +209,20 @@ def test_unseen_rules_get_the_sector_of_their_laws_and_words(trained: SectorMode
     predicted = trained.predict(items)
     hits = sum(p == sector_code(t) for p, t in zip(predicted, labels, strict=True))
     assert hits / len(items) >= 0.9
+
+
+def test_input_from_analysis_reads_the_routers_analysis_and_reuses_its_tokens(index):
+    from routing.classifier import AgencyNames, Router
+
+    router = Router(index=index, retriever=None, agencies=AgencyNames.from_files(), law_sectors={})
+    (analysis,) = router.analyse(["「의료법」 제33조 때문에 원격진료 앱을 못 엽니다"])
+    built = input_from_analysis(router, analysis)
+    assert built.tokens == router._tokens(analysis)
+    assert "의료법" in built.text and built.named
+    # the Router has the tokens already (its own TF-IDF matrix): they are taken as given
+    given = input_from_analysis(router, analysis, tokens="미리 만든 토큰")
+    assert given.tokens == "미리 만든 토큰"
+    assert given.morphemes == built.morphemes and given.text == built.text
 
 
 def test_a_text_without_any_evidence_is_other(trained: SectorModel):

@@ -56,14 +56,14 @@ class Command(BaseCommand):
         if not target.parent.is_dir():
             raise CommandError(f"{target.parent}: 폴더가 없습니다 (directory not found)")
         items = read_items(source)
-        index = NearDuplicateIndex()
         started, cpu = time.perf_counter(), time.process_time()
         with MorphemesAhead() as ahead:
             # Kiwi loads its own model and analyses the first chunk while the router loads.
             ahead.submit(_analysed_texts(items[:CHUNK]))
-            seeded = 0 if options["no_db"] else seed_from_database(index)
             router = self._router(options["model"])
             loaded = time.perf_counter()
+            index = engine.new_index(router)  # the linking the router learned (as the workflow's)
+            seeded = 0 if options["no_db"] else seed_from_database(index)
             rows = route_items(router, items, index, ahead=ahead)
         write_atomically(target, rows)
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
