@@ -121,8 +121,21 @@ class ArticleHit:
     title: str  # 원격의료
 
 
+class _DerivedAtFirstUse:
+    """Arrays derived from the stored ones at first use live in ``__dict__`` under the names in
+    ``_DERIVED``; they are left out when the model is saved (smaller file, rebuilt on load)."""
+
+    _DERIVED: tuple[str, ...] = ()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for name in self._DERIVED:
+            state.pop(name, None)
+        return state
+
+
 @dataclass
-class ArticleRetriever:
+class ArticleRetriever(_DerivedAtFirstUse):
     vectorizer: TfidfVectorizer
     matrix_t: sparse.csr_matrix  # features x articles (so a query touches only its own n-grams)
     article_law: np.ndarray  # article -> position in law_ids
@@ -131,6 +144,7 @@ class ArticleRetriever:
     law_ids: list[str]
     prior: np.ndarray  # per law
 
+    _DERIVED = ("_segments",)  # see _law_segments
     article_statutes: list[str] | None = None  # article -> the statute holding it (a decree's own id)
     statute_names: dict[str, str] | None = None  # names of the decrees and rules whose articles are indexed
     # The same laws' articles in kiwipiepy morphemes (BM25), read by candidate_laws; None in a
@@ -323,11 +337,6 @@ class ArticleRetriever:
             self.__dict__["_segments"] = cached
         return cached
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state.pop("_segments", None)  # derived at first use, not stored with the model
-        return state
-
     def top(self, text: str, k: int = 5) -> list[ArticleHit]:
         scores, best = self.law_scores([text], top=k)
         order = np.argsort(-scores[0])[:k]
@@ -472,7 +481,7 @@ def log_prior(count: int) -> float:
 
 
 @dataclass
-class CorpusProfiles:
+class CorpusProfiles(_DerivedAtFirstUse):
     """Each law and each ministry as one document of the corpus: what it governs, in its own words.
 
     A law's profile is its name (×3) and every article title (원격의료, 비대면진료, 개설 …); a
@@ -488,6 +497,8 @@ class CorpusProfiles:
     law_prior: np.ndarray  # the retriever's citation/sector prior, per law
     ministry_names: list[str]
     ministry_matrix_t: sparse.csr_matrix  # features x ministries
+
+    _DERIVED = ("_both",)  # see _laws_and_ministries
 
     @classmethod
     def build(cls, retriever: ArticleRetriever, ministry_of: dict[str, str], names: dict[str, str]) -> CorpusProfiles:
@@ -546,11 +557,6 @@ class CorpusProfiles:
             cached.sort_indices()
             self.__dict__["_both"] = cached
         return cached
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state.pop("_both", None)  # derived at first use, not stored with the model
-        return state
 
 
 @dataclass

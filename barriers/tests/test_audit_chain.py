@@ -3,17 +3,18 @@ by ``verify_audit``, the database refuses them, and erasing personal notes keeps
 
 from __future__ import annotations
 
-import threading
+import functools
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from barriers import audit, services
 from barriers.models import AuditImmutable, BarrierEvent, EventKind
 from barriers.services._core import record_event
 from barriers.tests.factories import BODY
+from barriers.tests.together import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -143,27 +144,13 @@ def test_a_deleted_users_link_may_go_and_the_chain_stays_valid(firm_member, subm
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_do_not_fork_the_chain(sectors, firm, firm_member, city_official, agency):
     barrier = services.file_barrier(actor=firm_member, firm=firm, title="동시 기록", body=BODY, sector_codes=["ai"])
-    gate = threading.Barrier(8)
-    errors: list[BaseException] = []
 
     def write(i: int) -> None:
-        try:
-            gate.wait()
-            with transaction.atomic():
-                record_event(
-                    barrier, kind=EventKind.ASSIGNED, verb="assign", actor=None, now=timezone.now(), data={"i": i}
-                )
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            record_event(barrier, kind=EventKind.ASSIGNED, verb="assign", actor=None, now=timezone.now(), data={"i": i})
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert errors == []
+    outcomes = run_together(*[functools.partial(write, i) for i in range(8)], timeout=30)
+    assert [o for o in outcomes if isinstance(o, BaseException)] == []
     events = _events(barrier)
     assert [e.seq for e in events] == list(range(1, 10))
     assert audit.verify_chains(barrier_ids=[barrier.pk]).broken == []

@@ -3,39 +3,17 @@ SQLite serialises writers anyway)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from accounts.models import Role
 from accounts.tests.factories import MembershipFactory
 from barriers import services
 from barriers.models import Barrier, BarrierEvent, BarrierStatus
+from barriers.tests.together import run_together
 from core.errors import Conflict
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            outcomes[i] = call()
-        except Exception as exc:
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return outcomes
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real row locks (PostgreSQL)")

@@ -10,11 +10,11 @@ be one statement of its own and always takes the usual way (the other tests cove
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.utils import timezone
 from barriers import audit
 from barriers.models import Barrier, BarrierEvent
 from barriers.tests.factories import BODY
+from barriers.tests.together import run_together
 from core.idempotency import IN_FLIGHT_TIMEOUT, request_fingerprint
 from core.models import IdempotencyKey
 from firms.models import Firm
@@ -175,24 +176,8 @@ def test_a_keyed_submission_and_bad_input_take_the_usual_way(firm_member, sector
 
 def test_concurrent_requests_with_one_key_file_once(firm_member, sectors):
     _warm(_client(firm_member))
-    gate = threading.Barrier(8)
-    results: list[object] = [None] * 8
-
-    def send(i: int) -> None:
-        try:
-            client = _client(firm_member)
-            gate.wait()
-            results[i] = _post(client, "together-1")
-        except Exception as exc:  # collected and asserted below
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    clients = [_client(firm_member) for _ in range(8)]  # a test client each: they keep cookies
+    results = run_together(*[functools.partial(_post, client, "together-1") for client in clients])
     statuses = [getattr(r, "status_code", r) for r in results]
     assert set(statuses) <= {201, 409}, statuses
     fresh = [r for r in results if getattr(r, "status_code", 0) == 201 and not r.has_header("Idempotent-Replayed")]

@@ -5,16 +5,17 @@ response, the same key with another payload is a 422, a request still in flight 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from barriers.models import Barrier, BarrierEvent
 from barriers.tests.factories import BODY
+from barriers.tests.together import run_together
 from core.idempotency import IN_FLIGHT_TIMEOUT, purge_expired_keys, request_fingerprint
 from core.models import IdempotencyKey
 
@@ -138,24 +139,8 @@ def test_expired_keys_are_purged(firm_member):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers (PostgreSQL)")
 @pytest.mark.django_db(transaction=True)
 def test_ten_concurrent_replays_create_one_barrier(sectors, firm, firm_member):
-    gate = threading.Barrier(10)
-    results: list[object] = [None] * 10
-
-    def send(i: int) -> None:
-        try:
-            client = _client(firm_member)
-            gate.wait()
-            results[i] = _post(client, PAYLOAD, key="concurrent-1")
-        except Exception as exc:  # collected and asserted below
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    clients = [_client(firm_member) for _ in range(10)]  # a test client each: they keep cookies
+    results = run_together(*[functools.partial(_post, c, PAYLOAD, key="concurrent-1") for c in clients])
     statuses = [getattr(r, "status_code", r) for r in results]
     assert set(statuses) <= {201, 409}, statuses
     fresh = [r for r in results if getattr(r, "status_code", 0) == 201 and not r.has_header("Idempotent-Replayed")]
