@@ -736,34 +736,21 @@ class NearDuplicateIndex:
 # ---- clustering metrics -----------------------------------------------------------------
 def bcubed(predicted: dict[str, str], truth: dict[str, str]) -> tuple[float, float, float]:
     """B-cubed precision, recall and F1 of item → group assignments."""
-    by_pred: dict[str, set[str]] = {}
-    by_true: dict[str, set[str]] = {}
-    for item, g in predicted.items():
-        by_pred.setdefault(g, set()).add(item)
-    for item, g in truth.items():
-        by_true.setdefault(g, set()).add(item)
-    precision = recall = 0.0
-    for item in truth:
-        pred_group = by_pred[predicted[item]]
-        true_group = by_true[truth[item]]
-        both = len(pred_group & true_group)
-        precision += both / len(pred_group)
-        recall += both / len(true_group)
-    n = len(truth) or 1
-    p, r = precision / n, recall / n
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+    return bcubed_of_items(predicted, truth, truth)
 
 
 def bcubed_of_items(
     predicted: dict[str, str], truth: dict[str, str], items: Iterable[str]
 ) -> tuple[float, float, float]:
-    """B-cubed precision, recall and F1 averaged over ``items`` only, their groups and rules
-    counted over everything in ``predicted`` (held-out texts whose groups may hold others)."""
+    """B-cubed precision, recall and F1 averaged over ``items`` only, their groups counted over
+    everything in ``predicted`` and their rules over everything in ``truth`` (held-out texts whose
+    groups may hold others)."""
     by_pred: dict[str, set[str]] = {}
     by_true: dict[str, set[str]] = {}
     for item, g in predicted.items():
         by_pred.setdefault(g, set()).add(item)
-        by_true.setdefault(truth[item], set()).add(item)
+    for item, rule in truth.items():
+        by_true.setdefault(rule, set()).add(item)
     precision = recall = 0.0
     chosen = list(items)
     for item in chosen:
