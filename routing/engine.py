@@ -152,16 +152,13 @@ def new_index(router: Router | None) -> NearDuplicateIndex:
     return learned.index() if learned is not None else NearDuplicateIndex()
 
 
-def link_settings() -> LinkSettings:
-    """The settings the workflow links with (the process-wide index's, else the router's)."""
+def link_threshold() -> float:
+    """The score a barrier needs to join a group: the process-wide index's, else the router's."""
     with _LOCK:
         if _index is not None:
-            return _index.index.settings
-    return new_index(get_router()).settings
-
-
-def link_threshold() -> float:
-    return link_settings().link_threshold
+            return _index.index.settings.link_threshold
+    learned = linking_of(get_router())  # its settings alone: no index is built to read them
+    return (learned.settings if learned is not None else LinkSettings()).link_threshold
 
 
 # ---- the process-wide index over stored signatures ---------------------------------------------
